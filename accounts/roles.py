@@ -1,0 +1,68 @@
+"""The five roles of the program, held as Django groups. A user may hold several.
+
+Role checks go through `has_role`, which loads a user's groups once per request-bound user object.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    PARTICIPANT = "participant", "Participant"
+    MENTOR = "mentor", "Mentor"
+    TRAINER = "trainer", "Trainer"
+    STAFF = "staff", "NMN staff"
+    ADMIN = "admin", "Admin"
+
+
+# Django permissions each role's group carries (synced after every migrate; see signals).
+# Codenames are "app_label.codename"; ones whose model does not exist yet are skipped.
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.PARTICIPANT: [],
+    Role.MENTOR: [],
+    Role.TRAINER: [],
+    Role.STAFF: [
+        "accounts.view_auditentry",
+        "accounts.view_user",
+    ],
+    Role.ADMIN: [
+        "accounts.view_auditentry",
+        "accounts.view_user",
+        "accounts.change_user",
+        "auth.view_group",
+        "auth.change_group",
+    ],
+}
+
+STAFF_ROLES = frozenset({Role.STAFF, Role.ADMIN})
+
+
+def user_roles(user: Any) -> frozenset[str]:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    cached = getattr(user, "_nmt_roles", None)
+    if cached is None:
+        cached = frozenset(user.groups.values_list("name", flat=True))
+        user._nmt_roles = cached
+    return cached
+
+
+def has_role(user: Any, *roles: str) -> bool:
+    return bool(user_roles(user) & {str(r) for r in roles})
+
+
+def is_staff_member(user: Any) -> bool:
+    """NMN staff or admin: admins can do everything staff can."""
+    return has_role(user, *STAFF_ROLES)
+
+
+def is_admin(user: Any) -> bool:
+    return has_role(user, Role.ADMIN)
+
+
+def forget_roles(user: Any) -> None:
+    if hasattr(user, "_nmt_roles"):
+        del user._nmt_roles

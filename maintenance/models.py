@@ -1,0 +1,1 @@
+"""Models of the Deadlines, Maintenance and Re-Certification app."""

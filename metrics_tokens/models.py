@@ -1,0 +1,1 @@
+"""Models of the Metric reports and tokens app."""

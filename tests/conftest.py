@@ -1,0 +1,59 @@
+"""Shared fixtures: a fixed cast of users per role, clients signed in as each, and MFA helpers."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from tests.support import make_user
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright + live_server in one process
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media_and_cache(settings: Any, tmp_path: Any) -> Any:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    cache.clear()  # rate limits and used TOTP codes do not leak between tests
+    yield
+
+
+@dataclass
+class Cast:
+    participant: Any
+    other_participant: Any
+    mentor: Any
+    other_mentor: Any
+    trainer: Any
+    staff: Any
+    admin: Any
+
+    def client_for(self, role: str) -> Client:
+        client = Client()
+        user = getattr(self, role, None)
+        if user is not None:
+            client.force_login(user)
+        return client
+
+
+@pytest.fixture
+def cast(db: Any) -> Cast:
+    return Cast(
+        participant=make_user("pat@example.org", ["participant"], first_name="Pat", last_name="Participant"),
+        other_participant=make_user(
+            "quinn@example.org", ["participant"], first_name="Quinn", last_name="Other"
+        ),
+        mentor=make_user("morgan@example.org", ["mentor"], first_name="Morgan", last_name="Mentor"),
+        other_mentor=make_user("mika@example.org", ["mentor"], first_name="Mika", last_name="Mentor"),
+        trainer=make_user(
+            "terry@example.org", ["trainer", "participant"], first_name="Terry", last_name="Trainer"
+        ),
+        staff=make_user("sam@example.org", ["staff"], mfa=True, first_name="Sam", last_name="Staff"),
+        admin=make_user(
+            "alex@example.org", ["admin", "staff"], mfa=True, first_name="Alex", last_name="Admin"
+        ),
+    )
