@@ -1,0 +1,124 @@
+"""Set-based writes of the rule engine: the conditional status UPDATE and the audit entries for every
+row it moved, each as one statement (INSERT ... SELECT), so a run's statement count does not grow with
+the number of enrollments it changes.
+
+`enrollment_change_status` does the same for one row (lock, check the table, save, audit); the engine
+cannot call it per row and stay set-based, so it keeps the same guarantees in bulk: rows are locked
+(`SELECT ... FOR UPDATE`) before the update, the UPDATE is conditional on the old status, and every
+moved row gets an AuditEntry with action "enrollment.status_changed" and the rule that caused it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import date
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.utils import timezone
+
+from accounts.models import AuditEntry, User
+from enrollment.models import Enrollment, EnrollmentStatus, Phase
+
+SQLITE_CHUNK = 500  # SQLite caps the number of parameters in one statement
+
+# Table and column names come from model meta and fixed SQL; every value is a query parameter.
+AUDIT_INSERT = (
+    "INSERT INTO {audit} (at, actor_id, actor_label, action, target_type_id, target_id, target_label, "
+    "subject_user_id, reason, changes, ip_address) "
+    "SELECT %s, NULL, 'system', %s, %s, CAST(e.id AS VARCHAR(64)), {label}, e.participant_id, %s, {changes}, NULL "
+    "FROM {enrollment} e JOIN {user} u ON u.id = e.participant_id WHERE {condition}"
+)
+
+
+def id_chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
+    """PostgreSQL takes the whole list in one statement (as an array); SQLite in chunks."""
+    if not ids:
+        return
+    if connection.vendor == "postgresql":
+        yield ids
+        return
+    for i in range(0, len(ids), SQLITE_CHUNK):
+        yield ids[i : i + SQLITE_CHUNK]
+
+
+def _ids_condition(column: str, ids: Sequence[int]) -> tuple[str, list[Any]]:
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [list(ids)]
+    return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
+
+
+def _case(column: str, choices: Any) -> tuple[str, list[Any]]:
+    whens = " ".join("WHEN %s THEN %s" for _ in choices)
+    params: list[Any] = []
+    for value, label in choices:
+        params += [value, str(label)]
+    return f"CASE {column} {whens} ELSE {column} END", params
+
+
+def insert_audit_entries(
+    *,
+    ids: Sequence[int],
+    action: str,
+    reason: str,
+    changes: dict[str, Any],
+    fields: Sequence[str] = (),
+) -> None:
+    """One AuditEntry per enrollment in `ids` (actor: the system), built inside the database.
+
+    `changes` are constant for all rows; `fields` are enrollment columns whose new value each row's
+    entry records (e.g. extension_end).
+    """
+    if not ids:
+        return
+    audit = AuditEntry._meta.db_table
+    enrollment = Enrollment._meta.db_table
+    user = User._meta.db_table
+    postgres = connection.vendor == "postgresql"
+    build, array = ("jsonb_build_object", "jsonb_build_array") if postgres else ("json_object", "json_array")
+    cast = "::text" if postgres else ""
+    json_parts: list[str] = []
+    json_params: list[Any] = []
+    for key, value in changes.items():
+        if isinstance(value, list | tuple):
+            json_parts.append(f"%s, {array}({', '.join(['%s' + cast] * len(value))})")
+            json_params += [key, *[str(v) for v in value]]
+        else:
+            json_parts.append(f"%s, %s{cast}")
+            json_params += [key, str(value)]
+    for name in fields:
+        column = Enrollment._meta.get_field(name).column
+        json_parts.append(f"%s, e.{column}")
+        json_params.append(name)
+    phase_sql, phase_params = _case("e.phase", Phase.choices)
+    status_sql, status_params = _case("e.status", EnrollmentStatus.choices)
+    label = f"({phase_sql}) || ' · ' || u.email || ' (' || ({status_sql}) || ')'"
+    content_type = ContentType.objects.get_for_model(Enrollment)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        for chunk in id_chunks(ids):
+            condition, id_params = _ids_condition("e.id", chunk)
+            sql = AUDIT_INSERT.format(
+                audit=audit,
+                enrollment=enrollment,
+                user=user,
+                label=label,
+                changes=f"{build}({', '.join(json_parts)})",
+                condition=condition,
+            )
+            params = [
+                now,
+                action,
+                content_type.pk,
+                *phase_params,
+                *status_params,
+                reason,
+                *json_params,
+                *id_params,
+            ]
+            cursor.execute(sql, params)
+
+
+def iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None

@@ -1,0 +1,294 @@
+"""evaluate(as_of) says what is due; apply(as_of) does it. The daily Celery task, `manage.py
+enforce_rules` and the staff page "What happens next" all call these.
+
+Safety of `apply`:
+- Idempotent: every move is a conditional UPDATE (WHERE status = old and the rule's date has come), a
+  marker or year-end check is a row with a unique constraint, a reminder is a unique SentReminder row;
+  a second run the same day finds nothing left to do and sends nothing.
+- Two workers or two beat schedulers at once (PostgreSQL): the candidate rows are locked with
+  SELECT ... FOR UPDATE before the update. The second run waits for the first to commit; PostgreSQL
+  then re-checks each locked row against the WHERE clause (status = old), so a row the first run
+  moved no longer matches and is not moved, nor audited, twice. Markers, checks and reminders are
+  claimed by inserting rows that carry this run's id with ON CONFLICT DO NOTHING: the run acts only on
+  the rows it inserted. On SQLite the run's first statement is a write, which serialises runs.
+- Set-based: a fixed number of statements per (rule, policy version); the only per-row work is the
+  year-end requirements check, which asks the other apps' completion checks about the few Maintenance
+  years that ended since the last run.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from enrollment.models import Enrollment, EnrollmentStatus, Phase
+from enrollment.services import completion_problems
+
+from ..models import RecertificationRequirement, RuleRun, YearEndCheck
+from . import definitions as d
+from .bulk import id_chunks, insert_audit_entries
+
+log = logging.getLogger(__name__)
+S = EnrollmentStatus
+
+
+@dataclass(frozen=True)
+class Decision:
+    rule: str
+    enrollment_id: int
+    participant_id: int
+    participant: str
+    phase: str
+    old_status: str
+    new_status: str  # empty when the rule flags or marks instead of moving status
+    flag: str  # "flag_for_review", "recertification_required" or ""
+    due_on: date
+    reason: str
+
+    @property
+    def phase_label(self) -> str:
+        return Phase(self.phase).label
+
+    @property
+    def old_label(self) -> str:
+        return S(self.old_status).label if self.old_status else ""
+
+    @property
+    def new_label(self) -> str:
+        return S(self.new_status).label if self.new_status else ""
+
+    def line(self) -> str:
+        change = (
+            f"{self.old_status} → {self.new_status}"
+            if self.new_status
+            else f"{self.old_status}: {self.flag.replace('_', ' ')}"
+        )
+        return (
+            f"#{self.enrollment_id} {self.participant} {self.phase_label}: {change} "
+            f"[{self.rule}, due {self.due_on.isoformat()}]"
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["due_on"] = self.due_on.isoformat()
+        return data
+
+
+@dataclass
+class Summary:
+    as_of: date
+    dry_run: bool
+    decisions: list[Decision] = field(default_factory=list)
+    reminders: int = 0
+    tokens_expired: int | None = None  # None: the metrics app offers no expiry hook yet
+    run_id: int | None = None
+
+    @property
+    def by_rule(self) -> dict[str, int]:
+        return dict(Counter(x.rule for x in self.decisions))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "dry_run": self.dry_run,
+            "changes": len(self.decisions),
+            "by_rule": self.by_rule,
+            "reminders": self.reminders,
+            "tokens_expired": self.tokens_expired,
+        }
+
+
+_FIELDS = ("pk", "participant_id", "participant__email", "phase", "due_on")
+
+
+def _decision(info: d.RuleInfo, row: tuple[Any, ...], flag: str = "", reason: str = "") -> Decision:
+    pk, participant_id, email, phase, due_on = row
+    return Decision(
+        rule=info.name,
+        enrollment_id=pk,
+        participant_id=participant_id,
+        participant=email,
+        phase=phase,
+        old_status=info.old or (S.COMPLETED if info.name == "maintenance_not_started" else S.RENEWAL_DUE),
+        new_status=info.new,
+        flag=flag,
+        due_on=due_on,
+        reason=reason or info.description,
+    )
+
+
+def evaluate(as_of: date) -> list[Decision]:
+    """What is due on `as_of`, per enrollment, changing nothing. Each enrollment's next move only (a
+    dry run of `apply` also shows the moves that follow one another on the same day)."""
+    decisions: list[Decision] = []
+    policy_list = d.policies()
+    for step in d.status_steps(policy_list):
+        for row in step.candidates(as_of).values_list(*_FIELDS):
+            decisions.append(_decision(step.info, row))
+    info = d.RULES_BY_NAME["maintenance_not_started"]
+    for policy in policy_list:
+        for row in d.maintenance_not_started_candidates(policy, as_of).values_list(*_FIELDS):
+            decisions.append(_decision(info, row, flag="recertification_required"))
+    info = d.RULES_BY_NAME["maintenance_requirements_unmet"]
+    for enrollment in d.year_end_candidates(as_of).select_related("participant", "policy"):
+        problems = completion_problems(enrollment, as_of)
+        if problems:
+            row = (enrollment.pk, enrollment.participant_id, enrollment.participant.email, enrollment.phase)
+            decisions.append(
+                _decision(info, (*row, enrollment.term_end), "flag_for_review", _unmet_reason(problems))
+            )
+    return decisions
+
+
+def _unmet_reason(problems: list[str]) -> str:
+    return "Maintenance year requirements not met: " + "; ".join(problems)
+
+
+def _apply_step(step: d.Step, as_of: date) -> list[Decision]:
+    info = step.info
+    # Lock the rows first: a concurrent run waits here, then PostgreSQL re-checks `status = old` on
+    # each row and skips the ones this run moved (see the module docstring).
+    rows = list(step.candidates(as_of).select_for_update(of=("self",)).order_by("pk").values_list(*_FIELDS))
+    if not rows:
+        return []
+    ids = [r[0] for r in rows]
+    moved = 0
+    for chunk in id_chunks(ids):
+        moved += Enrollment.objects.filter(pk__in=chunk, status=info.old).update(
+            status=info.new, updated_at=timezone.now(), **step.updates
+        )
+    if moved != len(ids):  # cannot happen with the row locks; say so loudly if it ever does
+        raise RuntimeError(f"{info.name}: locked {len(ids)} rows but moved {moved}.")
+    insert_audit_entries(
+        ids=ids,
+        action="enrollment.status_changed",
+        reason=info.description,
+        changes={"status": [info.old, info.new], "rule": info.name, "as_of": as_of.isoformat()},
+        fields=list(step.updates),
+    )
+    return [_decision(info, r) for r in rows]
+
+
+def _apply_recertification_markers(policy_list: list[Any], as_of: date, run: RuleRun) -> list[Decision]:
+    info = d.RULES_BY_NAME["maintenance_not_started"]
+    rows: list[tuple[Any, ...]] = []
+    for policy in policy_list:
+        rows += d.maintenance_not_started_candidates(policy, as_of).values_list(*_FIELDS)
+    if not rows:
+        return []
+    RecertificationRequirement.objects.bulk_create(
+        [
+            RecertificationRequirement(
+                participant_id=r[1],
+                source_enrollment_id=r[0],
+                rule=info.name,
+                reason=info.description,
+                required_on=r[4],
+                run=run,
+            )
+            for r in rows
+        ],
+        ignore_conflicts=True,
+    )
+    # A concurrent run may have inserted some first: act only on the rows this run inserted.
+    mine = set(
+        RecertificationRequirement.objects.filter(run=run).values_list("source_enrollment_id", flat=True)
+    )
+    rows = [r for r in rows if r[0] in mine]
+    insert_audit_entries(
+        ids=[r[0] for r in rows],
+        action="maintenance.recertification_required",
+        reason=info.description,
+        changes={"rule": info.name, "as_of": as_of.isoformat()},
+    )
+    return [_decision(info, r, flag="recertification_required") for r in rows]
+
+
+def _apply_year_end_checks(as_of: date, run: RuleRun) -> list[Decision]:
+    info = d.RULES_BY_NAME["maintenance_requirements_unmet"]
+    ids = list(d.year_end_candidates(as_of).values_list("pk", flat=True))
+    if not ids:
+        return []
+    YearEndCheck.objects.bulk_create(
+        [YearEndCheck(enrollment_id=pk, checked_on=as_of, run=run) for pk in ids], ignore_conflicts=True
+    )
+    checks = list(
+        YearEndCheck.objects.filter(run=run).select_related("enrollment__participant", "enrollment__policy")
+    )
+    decisions: list[Decision] = []
+    flagged: list[Enrollment] = []
+    for check in checks:
+        enrollment = check.enrollment
+        # Other apps' completion checks (the checklist, metric reports…) are per enrollment; only the
+        # Maintenance years that ended since the last run come here.
+        check.problems = completion_problems(enrollment, as_of)
+        if check.problems:
+            enrollment.flagged_for_review = True
+            enrollment.flag_reason = _unmet_reason(check.problems)
+            flagged.append(enrollment)
+            row = (enrollment.pk, enrollment.participant_id, enrollment.participant.email, enrollment.phase)
+            decisions.append(
+                _decision(info, (*row, enrollment.term_end), "flag_for_review", enrollment.flag_reason)
+            )
+    YearEndCheck.objects.bulk_update(checks, ["problems"], batch_size=500)
+    Enrollment.objects.bulk_update(flagged, ["flagged_for_review", "flag_reason"], batch_size=500)
+    insert_audit_entries(
+        ids=[e.pk for e in flagged],
+        action="enrollment.flagged",
+        reason=info.description,
+        changes={"flag": "flagged_for_review", "rule": info.name, "as_of": as_of.isoformat()},
+    )
+    return decisions
+
+
+def _expire_tokens(as_of: date) -> int | None:
+    """Integration point with metrics_tokens: tokens of Maintenance years that ended expire (the policy's
+    `tokens_expire_at_year_end`). The metrics app owns the ledger; we only ask it to do its daily part."""
+    try:
+        from metrics_tokens import services as token_services
+    except ImportError:
+        return None
+    expire = getattr(token_services, "tokens_expire_due", None)
+    if expire is None:
+        return None
+    result = expire(as_of=as_of)
+    return int(result) if isinstance(result, int) else None
+
+
+def apply(as_of: date, dry_run: bool = False, triggered_by: str = "") -> Summary:
+    """Apply every rule due on `as_of`. With `dry_run`, the same work is done inside a transaction that
+    is then rolled back: the summary is exact (moves that follow one another included) and nothing
+    changes, nothing is sent."""
+    from ..reminders import claim_due_reminders
+
+    summary = Summary(as_of=as_of, dry_run=dry_run)
+    with transaction.atomic():
+        # First statement a write: on SQLite this takes the write lock, so two runs do not interleave.
+        run = RuleRun.objects.create(as_of=as_of, dry_run=dry_run, triggered_by=triggered_by[:200])
+        summary.run_id = run.pk
+        policy_list = d.policies()
+        for step in d.status_steps(policy_list):
+            summary.decisions += _apply_step(step, as_of)
+        summary.decisions += _apply_recertification_markers(policy_list, as_of, run)
+        summary.decisions += _apply_year_end_checks(as_of, run)
+        if not dry_run:
+            summary.tokens_expired = _expire_tokens(as_of)
+        summary.reminders = claim_due_reminders(
+            as_of, policy_list, claim=f"run-{run.pk}-{uuid.uuid4().hex[:8]}"
+        )
+        run.finished_at = timezone.now()
+        run.changes = len(summary.decisions)
+        run.reminders = summary.reminders
+        run.summary = summary.as_dict()
+        run.save(update_fields=["finished_at", "changes", "reminders", "summary"])
+        if dry_run:
+            transaction.set_rollback(True)
+    log.info("rules applied", extra={"summary": summary.as_dict()})
+    return summary

@@ -1,0 +1,31 @@
+"""Celery tasks of the maintenance app. They take ids (or a date) and call a service; each is safe to
+run twice or on two workers at once (see maintenance.rules.engine and maintenance.reminders)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from celery import shared_task
+from django.utils import timezone
+
+from . import reminders, rules
+
+
+@shared_task(acks_late=True)
+def enforce_rules_daily(as_of: str | None = None) -> dict[str, Any]:
+    """The daily job (beat schedule in nmt_cert/celery.py): apply every rule due today."""
+    day = date.fromisoformat(as_of) if as_of else timezone.localdate()
+    return rules.apply(day, triggered_by="beat").as_dict()
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=60, max_retries=5)
+def send_reminders(reminder_ids: list[int]) -> int:
+    return sum(1 for pk in reminder_ids if reminders.send_reminder(int(pk)))
+
+
+@shared_task(acks_late=True)
+def notify_presentation_reviewed(presentation_id: int) -> None:
+    from .services.presentations import presentation_notify_reviewed
+
+    presentation_notify_reviewed(presentation_id)

@@ -1,0 +1,24 @@
+"""Enrollments in any state and date, made directly (the rule engine is what is under test)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from enrollment.dates import add_months
+from enrollment.models import Enrollment, ProgramPolicy
+
+
+def policy() -> ProgramPolicy:
+    return ProgramPolicy.objects.prefetch_related("phase_rules").get(name="December 2025")
+
+
+def enrollment(
+    participant: Any, phase: str, start: date, status: str = "active", **fields: Any
+) -> Enrollment:
+    pol = fields.pop("policy", None) or policy()
+    term = pol.rule(phase).term_months
+    fields.setdefault("term_end", add_months(start, term))
+    return Enrollment.objects.create(
+        participant=participant, phase=phase, policy=pol, status=status, start_date=start, **fields
+    )
