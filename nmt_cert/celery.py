@@ -20,4 +20,11 @@ app.conf.beat_schedule = {
         "task": "accounts.tasks.heartbeat",
         "schedule": crontab(minute="*/15"),
     },
+    # Deadlines, extensions, renewals, lapse, Re-Certification markers and reminders (maintenance.rules).
+    # Idempotent and safe if two schedulers fire it; 10:05 UTC is past midnight from Hawaii to Europe,
+    # so "today" (UTC) is the same calendar day for nearly every participant.
+    "maintenance-enforce-rules": {
+        "task": "maintenance.tasks.enforce_rules_daily",
+        "schedule": crontab(hour=10, minute=5),
+    },
 }
