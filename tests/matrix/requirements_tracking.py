@@ -1,0 +1,253 @@
+"""Permission matrix of the requirement checklists: the participant's checklist answers 404 to other
+participants and mentors (for now), staff see everything; recording, undoing and signing are the
+owner's alone (staff get 403); verifying is staff's alone."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from accounts.services import calendar_feed_for
+from enrollment.models import Phase, ProgramPolicy
+from enrollment.services import enrollment_open
+from requirements_tracking.call_services import call_attendance_record
+from requirements_tracking.models import (
+    AttestationText,
+    CallSeries,
+    Checklist,
+    ChecklistRequirement,
+    ChecklistStatus,
+)
+from requirements_tracking.services import checklist_get_or_create, entry_record
+
+from .base import ANY_OK, EVERYONE, PARTICIPANTS, ROLES, STAFF, Case, World, api, page, public
+
+PDF = b"%PDF-1.4\n% test evidence\n%%EOF\n"
+PAST_CALL = ("metric", "2026-10-15")  # third Thursday of October 2026
+
+
+def build(world: World) -> None:
+    policy = ProgramPolicy.objects.get(name="December 2025")
+    enrollment = enrollment_open(
+        actor=None,
+        participant=world.participant,
+        phase=Phase.PHASE_1,
+        start_date=date(2026, 1, 5),
+        policy=policy,
+    )
+    world.rt_enrollment = enrollment
+    checklist = checklist_get_or_create(enrollment)
+    world.rt_checklist = checklist
+    core = ChecklistRequirement.objects.get(checklist=checklist, code="core_series")
+    world.rt_requirement = core
+    world.rt_entry = entry_record(
+        actor=world.participant,
+        requirement=core,
+        number=1,
+        completed_on=date(2026, 2, 1),
+        evidence=SimpleUploadedFile("proof.pdf", PDF, content_type="application/pdf"),
+    )
+    # A signed checklist (Phase II of the same participant) for the review, PDF and integrity cases.
+    phase2 = enrollment_open(
+        actor=None,
+        participant=world.participant,
+        phase=Phase.PHASE_2,
+        start_date=date(2026, 1, 5),
+        policy=policy,
+    )
+    signed = checklist_get_or_create(phase2)
+    Checklist.objects.filter(pk=signed.pk).update(
+        status=ChecklistStatus.SIGNED,
+        signed_by=world.participant,
+        signed_at=timezone.now(),
+        signed_name="Pat Participant",
+        attestation=AttestationText.objects.order_by("-version").first(),
+        content_hash="0" * 64,
+    )
+    world.rt_signed = signed
+    world.rt_feed = calendar_feed_for(world.participant)
+    series = CallSeries.objects.get(code="community")
+    call_attendance_record(
+        actor=world.participant, series=series, original_date=date(2026, 10, 22), mode="live"
+    )
+
+
+def _checklist(world: World) -> dict[str, Any]:
+    return {"pk": world.rt_checklist.pk}
+
+
+def _signed(world: World) -> dict[str, Any]:
+    return {"pk": world.rt_signed.pk}
+
+
+def _requirement(world: World) -> dict[str, Any]:
+    return {"pk": world.rt_checklist.pk, "rpk": world.rt_requirement.pk}
+
+
+def _entry(world: World) -> dict[str, Any]:
+    return {"pk": world.rt_entry.pk}
+
+
+def _enrollment(world: World) -> dict[str, Any]:
+    return {"pk": world.rt_enrollment.pk}
+
+
+def _call(*_: Any) -> dict[str, Any]:
+    return {"series": PAST_CALL[0], "day": PAST_CALL[1]}
+
+
+def _attended(*_: Any) -> dict[str, Any]:
+    return {"series": "community", "day": "2026-10-22"}
+
+
+OWNER_STAFF = {"participant"} | STAFF
+OTHERS = EVERYONE - OWNER_STAFF  # other participants, mentors, trainer: 404
+
+
+def _custom(url_name: str, expect: dict[str, Any], **kw: Any) -> Case:
+    return Case(url_name, {role: expect.get(role, expect["*"]) for role in ROLES}, **kw)
+
+
+CASES: list[Case] = [
+    page("requirements_tracking:my_checklist", PARTICIPANTS, ok=ANY_OK),
+    page("requirements_tracking:review_queue", STAFF),
+    page("requirements_tracking:checklist_detail", OWNER_STAFF, kwargs=_checklist, not_found=OTHERS),
+    page(
+        "requirements_tracking:entry_record",
+        {"participant"},
+        method="post",
+        ok=ANY_OK,
+        kwargs=_requirement,
+        data={"number": 2, "completed_on": "2026-02-02", "mode": "live"},
+        not_found=OTHERS,
+    ),
+    page("requirements_tracking:checklist_sign", {"participant"}, kwargs=_checklist, not_found=OTHERS),
+    page(
+        "requirements_tracking:checklist_sign",
+        {"participant"},
+        method="post",
+        kwargs=_checklist,
+        data={"full_name": "Someone Else", "password": "x", "attestation_version": 1, "attest": "on"},
+        not_found=OTHERS,
+    ),
+    page("requirements_tracking:checklist_integrity", OWNER_STAFF, kwargs=_signed, not_found=OTHERS),
+    page(
+        "requirements_tracking:checklist_review",
+        STAFF,
+        method="post",
+        ok=ANY_OK,
+        kwargs=_signed,
+        data={"decision": "verify"},
+    ),
+    page("requirements_tracking:checklist_pdf", OWNER_STAFF, kwargs=_signed, not_found=OTHERS),
+    page(
+        "requirements_tracking:entry_undo",
+        {"participant"},
+        method="post",
+        ok=ANY_OK,
+        kwargs=_entry,
+        not_found=OTHERS,
+    ),
+    page("requirements_tracking:entry_evidence", OWNER_STAFF, kwargs=_entry, not_found=OTHERS),
+    page("requirements_tracking:agreement", EVERYONE),
+    page(
+        "requirements_tracking:agreement",
+        PARTICIPANTS,
+        method="post",
+        data={"full_name": "Nobody", "agree": "on"},
+    ),
+    page("requirements_tracking:calls", EVERYONE),
+    page(
+        "requirements_tracking:call_attend",
+        EVERYONE,
+        method="post",
+        ok=ANY_OK,
+        kwargs=_call,
+        data={"mode": "live"},
+    ),
+    page("requirements_tracking:call_attendance_undo", EVERYONE, method="post", ok=ANY_OK, kwargs=_attended),
+    page("requirements_tracking:call_manage", STAFF, kwargs=_call),
+    page(
+        "requirements_tracking:call_manage",
+        STAFF,
+        method="post",
+        ok=ANY_OK,
+        kwargs=_call,
+        data={"recording_url": "https://example.org/recording"},
+    ),
+    page("requirements_tracking:calendar_feed", EVERYONE),
+    page("requirements_tracking:calendar_feed_rotate", EVERYONE, method="post", ok=ANY_OK),
+    public("requirements_tracking:calendar_ics", kwargs=lambda w: {"token": w.rt_feed.token}),
+    api("api:requirements-checklist-list", EVERYONE),
+    api("api:requirements-checklist-detail", OWNER_STAFF, kwargs=_checklist, not_found=OTHERS),
+    api("api:requirements-checklist-progress", OWNER_STAFF, kwargs=_checklist, not_found=OTHERS),
+    api("api:requirements-enrollment-checklist", OWNER_STAFF, kwargs=_enrollment, not_found=OTHERS),
+    api(
+        "api:requirements-entry-create",
+        {"participant"},
+        method="post",
+        ok=201,
+        kwargs=_requirement,
+        data={"number": 3, "completed_on": "2026-02-03", "mode": "recording"},
+        content_type="application/json",
+        not_found=OTHERS,
+    ),
+    api(
+        "api:requirements-entry-undo", {"participant"}, method="post", ok=204, kwargs=_entry, not_found=OTHERS
+    ),
+    # Signing with a wrong name: the owner is told why (400); staff may not sign (403).
+    api(
+        "api:requirements-checklist-sign",
+        {"participant"},
+        method="post",
+        ok=400,
+        kwargs=_checklist,
+        data={"full_name": "Someone Else", "password": "x", "attestation_version": 1},
+        content_type="application/json",
+        not_found=OTHERS,
+    ),
+    api("api:requirements-checklist-integrity", OWNER_STAFF, kwargs=_signed, not_found=OTHERS),
+    api(
+        "api:requirements-checklist-review",
+        STAFF,
+        method="post",
+        kwargs=_signed,
+        data={"decision": "verify"},
+        content_type="application/json",
+    ),
+    api("api:requirements-agreement", EVERYONE),
+    _custom(
+        "api:requirements-agreement-sign",
+        {"*": 403, "anonymous": 401, "participant": 201, "other_participant": 400, "trainer": 400},
+        method="post",
+        data={"version": 1, "full_name": "Pat Participant"},
+        content_type="application/json",
+    ),
+    api("api:requirements-call-list", EVERYONE),
+    api(
+        "api:requirements-call-attend",
+        EVERYONE,
+        method="post",
+        ok=201,
+        kwargs=_call,
+        data={"mode": "recording"},
+        content_type="application/json",
+    ),
+    _custom(
+        "api:requirements-call-attendance-undo",
+        {"*": 409, "anonymous": 401, "integration": 403, "participant": 204},
+        method="post",
+        kwargs=_attended,
+    ),
+    api(
+        "api:requirements-call-manage",
+        STAFF,
+        method="post",
+        kwargs=_call,
+        data={"cancelled": True},
+        content_type="application/json",
+    ),
+]
