@@ -18,6 +18,7 @@ from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.generics import GenericAPIView
 from rest_framework.views import APIView
 
 from accounts.api_errors import error_body
@@ -27,10 +28,22 @@ from . import selectors, services
 from .models import LedgerKind, MetricReport, ReportSource, ReportType
 
 TAG = "metric reports and tokens"
-ERROR = OpenApiResponse(description='`{"error": {"code", "message", "fields"}}`')
 
 
 # --- Serializers ---------------------------------------------------------------------------------
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="no_access, no_balance, idempotency_key_reused, invalid, …")
+    message = serializers.CharField()
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorDetailSerializer()
+
+
+ERROR = OpenApiResponse(response=ErrorSerializer, description='`{"error": {"code", "message", "fields"}}`')
 
 
 class EnrollmentBrief(serializers.Serializer):
@@ -265,10 +278,9 @@ def _record(
     return response
 
 
-def _paginate(view: APIView, request: Request, qs: Any, serializer: Any) -> Response:
-    paginator = view.paginator  # type: ignore[attr-defined]
-    page = paginator.paginate_queryset(qs, request, view=view)
-    return paginator.get_paginated_response(serializer(page, many=True).data)
+def _paginate(view: GenericAPIView, request: Request, qs: Any, serializer: Any) -> Response:
+    page = view.paginate_queryset(qs)
+    return view.get_paginated_response(serializer(page, many=True).data)
 
 
 # --- For the metrics tool ------------------------------------------------------------------------
@@ -331,7 +343,9 @@ class ClinicianAccess(APIView):
         return Response(access_data(user))
 
 
-class ClinicianReports(APIView):
+class ClinicianReports(GenericAPIView):
+    serializer_class = ReportSerializer
+    queryset = MetricReport.objects.none()
     permission_classes = [ToolPermission]
     token_scopes = ("metrics",)
     parser_classes = [JSONParser]
@@ -385,7 +399,9 @@ class MyBalance(APIView):
         return Response(access_data(request.user) | {"ledger": LedgerEntrySerializer(lines, many=True).data})
 
 
-class MyReports(APIView):
+class MyReports(GenericAPIView):
+    serializer_class = ReportSerializer
+    queryset = MetricReport.objects.none()
     permission_classes = [IsParticipant]
     parser_classes = [JSONParser, FormParser]
 
