@@ -32,9 +32,6 @@ class HomePanel:
 
 
 HOME_PANELS = [
-    HomePanel("accounts/panels/participant_start.html", frozenset({Role.PARTICIPANT}), order=1000),
-    HomePanel("accounts/panels/mentor_start.html", frozenset({Role.MENTOR}), order=1000),
-    HomePanel("accounts/panels/trainer_start.html", frozenset({Role.TRAINER}), order=1000),
     HomePanel(
         "accounts/panels/staff_overview.html",
         frozenset({Role.STAFF, Role.ADMIN}),

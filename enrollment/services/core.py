@@ -12,9 +12,9 @@ from django.utils import timezone
 from accounts.errors import DomainError
 from accounts.services import audit_record
 
-from . import hooks
-from .dates import add_months
-from .models import OPEN_STATUSES, Enrollment, EnrollmentStatus, Phase, ProgramPolicy
+from .. import hooks
+from ..dates import add_months
+from ..models import OPEN_STATUSES, Enrollment, EnrollmentStatus, Phase, ProgramPolicy
 
 S = EnrollmentStatus
 
@@ -25,7 +25,8 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
         {S.FREE_EXTENSION, S.AWAITING_FEE, S.CONTINUATION, S.RENEWAL_DUE, S.COMPLETED, S.LAPSED, S.WITHDRAWN}
     ),
     S.FREE_EXTENSION: frozenset({S.AWAITING_FEE, S.CONTINUATION, S.COMPLETED, S.WITHDRAWN}),
-    S.AWAITING_FEE: frozenset({S.CONTINUATION, S.COMPLETED, S.LAPSED, S.WITHDRAWN}),
+    # A free extension granted after the term ran out brings an enrollment back from awaiting the fee.
+    S.AWAITING_FEE: frozenset({S.FREE_EXTENSION, S.CONTINUATION, S.COMPLETED, S.LAPSED, S.WITHDRAWN}),
     S.CONTINUATION: frozenset({S.AWAITING_FEE, S.COMPLETED, S.WITHDRAWN}),
     S.RENEWAL_DUE: frozenset({S.COMPLETED, S.LAPSED, S.WITHDRAWN}),
     S.COMPLETED: frozenset(),

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from .dates import add_months
+from ..dates import add_months
 
 
 class Phase(models.TextChoices):
@@ -261,6 +261,9 @@ class Enrollment(models.Model):
     )
     extension_end = models.DateField(null=True, blank=True, help_text="First day after the free extension.")
     paid_through = models.DateField(null=True, blank=True, help_text="First day after the paid continuation.")
+    continuations = models.PositiveSmallIntegerField(
+        default=0, help_text="Continuation fees recorded so far (each buys the policy's continuation months)."
+    )
     completed_on = models.DateField(null=True, blank=True)
     ended_on = models.DateField(null=True, blank=True, help_text="When it lapsed or was withdrawn.")
     year_number = models.PositiveSmallIntegerField(

@@ -1,5 +1,0 @@
-"""API routes of the Enrollment app, mounted under /api/v1/ (names in the "api" namespace)."""
-
-from django.urls import URLPattern, URLResolver
-
-urlpatterns: list[URLPattern | URLResolver] = []

@@ -1,0 +1,113 @@
+"""The fee ledger: invoices, and the payments and waivers against them. Balances are derived, never stored."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from .program import Enrollment
+
+
+class InvoiceKind(models.TextChoices):
+    PHASE_FEE = "phase_fee", "Phase fee"
+    CONTINUATION_FEE = "continuation_fee", "Continuation fee"
+    MAINTENANCE = "maintenance", "Maintenance fee"
+    RECERTIFICATION = "recertification", "Re-Certification fee"
+    OTHER = "other", "Other"
+
+
+class Invoice(models.Model):
+    participant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="invoices"
+    )
+    enrollment = models.ForeignKey(
+        Enrollment, null=True, blank=True, on_delete=models.PROTECT, related_name="invoices"
+    )
+    kind = models.CharField(max_length=20, choices=InvoiceKind.choices)
+    amount = models.DecimalField(max_digits=9, decimal_places=2)
+    description = models.CharField(max_length=300)
+    issued_on = models.DateField()
+    due_on = models.DateField(null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    continuation_recorded_at = models.DateTimeField(
+        null=True, blank=True, help_text="A continuation fee buys time once: when that time was recorded."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-issued_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=InvoiceKind.values), name="invoice_kind_valid"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="invoice_amount_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ${self.amount} · {self.participant}"
+
+    @property
+    def audit_subject_user(self) -> Any:
+        return self.participant
+
+
+class PaymentMethod(models.TextChoices):
+    BANK_TRANSFER = "bank_transfer", "Bank transfer"
+    CHECK = "check", "Check"
+    CARD = "card", "Card (processed outside this system)"
+    CASH = "cash", "Cash"
+    OTHER = "other", "Other"
+
+
+class Payment(models.Model):
+    """Append-only: a recorded payment is never edited or deleted (a mistake is answered by a waiver
+    or a new invoice, with the reason in the audit log)."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    amount = models.DecimalField(max_digits=9, decimal_places=2)
+    paid_on = models.DateField()
+    method = models.CharField(max_length=20, choices=PaymentMethod.choices)
+    reference = models.CharField(max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["paid_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(condition=Q(method__in=PaymentMethod.values), name="payment_method_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"${self.amount} on {self.paid_on} ({self.get_method_display()})"
+
+    @property
+    def audit_subject_user(self) -> Any:
+        return self.invoice.participant
+
+
+class Waiver(models.Model):
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="waivers")
+    amount = models.DecimalField(max_digits=9, decimal_places=2)
+    reason = models.TextField()
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="waiver_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"${self.amount} waived"
+
+    @property
+    def audit_subject_user(self) -> Any:
+        return self.invoice.participant
