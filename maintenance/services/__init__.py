@@ -7,6 +7,7 @@ from .presentations import (
     presentation_review,
     presentation_submit,
     presentation_withdraw,
+    slides_max_bytes_label,
     validate_slides,
 )
 from .renewals import (
@@ -37,5 +38,6 @@ __all__ = [
     "renewal_blockers",
     "renewal_deadline",
     "renewal_opens_on",
+    "slides_max_bytes_label",
     "validate_slides",
 ]

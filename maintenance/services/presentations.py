@@ -235,3 +235,7 @@ def presentation_notify_reviewed(presentation_id: int) -> None:
         render_to_string("maintenance/email/presentation_reviewed.html", context), "text/html"
     )
     message.send()
+
+
+def slides_max_bytes_label() -> str:
+    return f"{slides_max_bytes() // (1024 * 1024)} MB"

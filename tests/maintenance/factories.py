@@ -10,6 +10,13 @@ from enrollment.models import Enrollment, ProgramPolicy
 
 
 def policy() -> ProgramPolicy:
+    if not ProgramPolicy.objects.filter(name="December 2025").exists():
+        # A transactional test elsewhere flushed the tables: seed the policy again, as the migration does.
+        from importlib import import_module
+
+        from django.apps import apps
+
+        import_module("enrollment.migrations.0002_december_2025_policy").seed(apps, None)
     return ProgramPolicy.objects.prefetch_related("phase_rules").get(name="December 2025")
 
 
