@@ -1,0 +1,151 @@
+"""The fee ledger: invoices, append-only payments, waivers; balances derived in one query."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from enrollment import selectors, services
+from enrollment.models import Invoice, Payment, Waiver
+
+pytestmark = pytest.mark.django_db
+
+
+def _invoice(cast: Any, amount: str = "4000") -> Invoice:
+    return services.invoice_issue(
+        actor=cast.staff,
+        participant=cast.participant,
+        kind="phase_fee",
+        amount=amount,
+        description="Phase I fee",
+        issued_on=date(2026, 1, 1),
+    )
+
+
+def test_payments_and_waivers_reduce_the_derived_balance(cast: Any) -> None:
+    invoice = _invoice(cast)
+    services.payment_record(
+        actor=cast.staff,
+        invoice=invoice,
+        amount="1500.50",
+        paid_on=date(2026, 1, 10),
+        method="check",
+        reference="#12",
+    )
+    services.invoice_waive(actor=cast.staff, invoice=invoice, amount=Decimal("500"), reason="scholarship")
+    assert selectors.invoice_balance(invoice) == Decimal("1999.50")
+    assert selectors.participant_balance(cast.participant) == Decimal("1999.50")
+    annotated = selectors.invoices_with_balance(Invoice.objects.all()).get()
+    assert (annotated.paid, annotated.waived, annotated.balance) == (
+        Decimal("1500.50"),
+        Decimal("500.00"),
+        Decimal("1999.50"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("amount", "message"),
+    [
+        ("-5", "more than zero"),
+        ("abc", "as a number"),
+        ("0", "more than zero"),
+        ("10.555", "two decimals"),
+        ("NaN", "as a number"),
+        ("4000.01", "more than the balance"),
+    ],
+)
+def test_bad_payments_are_refused_and_save_nothing(cast: Any, amount: str, message: str) -> None:
+    invoice = _invoice(cast)
+    with pytest.raises(ValidationError) as exc:
+        services.payment_record(
+            actor=cast.staff, invoice=invoice, amount=amount, paid_on=date(2026, 1, 2), method="check"
+        )
+    assert message in " ".join(exc.value.messages)
+    assert not Payment.objects.exists()
+
+
+def test_a_waiver_needs_a_reason_and_a_payment_cannot_be_dated_in_the_future(cast: Any) -> None:
+    invoice = _invoice(cast)
+    with pytest.raises(ValidationError):
+        services.invoice_waive(actor=cast.staff, invoice=invoice, amount="10", reason=" ")
+    with pytest.raises(ValidationError):
+        services.payment_record(
+            actor=cast.staff, invoice=invoice, amount="10", paid_on=date(2999, 1, 1), method="check"
+        )
+    assert not Waiver.objects.exists() and not Payment.objects.exists()
+
+
+def test_an_invoice_due_before_it_is_issued_is_refused(cast: Any) -> None:
+    with pytest.raises(ValidationError) as exc:
+        services.invoice_issue(
+            actor=cast.staff,
+            participant=cast.participant,
+            kind="other",
+            amount="5",
+            description="x",
+            issued_on=date(2026, 2, 1),
+            due_on=date(2026, 1, 1),
+        )
+    assert "due_on" in exc.value.message_dict
+    with pytest.raises(ValidationError):
+        services.invoice_issue(
+            actor=cast.staff, participant=cast.participant, kind="bogus", amount="5", description="x"
+        )
+    assert not Invoice.objects.exists()
+
+
+def test_the_payment_page_explains_a_bad_amount(cast: Any) -> None:
+    invoice = _invoice(cast)
+    response = cast.client_for("staff").post(
+        reverse("enrollment:staff_payment_record", args=[invoice.pk]),
+        {"amount": "-3", "paid_on": "2026-01-05", "method": "check"},
+        follow=True,
+    )
+    assert "more than zero" in response.content.decode()
+    assert not Payment.objects.exists()
+    response = cast.client_for("staff").post(
+        reverse("api:enrollment-invoice-payments", args=[invoice.pk]),
+        {"amount": "ten", "paid_on": "2026-01-05", "method": "check"},
+        content_type="application/json",
+    )
+    assert response.status_code == 400 and "amount" in response.json()["error"]["fields"]
+
+
+def test_a_participant_never_sees_anothers_fees(cast: Any) -> None:
+    invoice = _invoice(cast)
+    other = cast.client_for("other_participant")
+    assert other.get(reverse("api:enrollment-invoice-detail", args=[invoice.pk])).status_code == 404
+    assert other.get(reverse("api:enrollment-invoice-list")).json()["results"] == []
+    assert "4000" not in other.get(reverse("enrollment:my_certification")).content.decode()
+
+
+def _queries(fn: Any) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        fn()
+    return len(ctx.captured_queries)
+
+
+def test_the_invoice_list_costs_the_same_at_1_and_at_50_invoices(cast: Any) -> None:
+    invoice = _invoice(cast)
+    services.payment_record(
+        actor=cast.staff, invoice=invoice, amount="1", paid_on=date(2026, 1, 2), method="check"
+    )
+    client = cast.client_for("staff")
+    url = reverse("api:enrollment-invoice-list")
+    client.get(url)
+    one = _queries(lambda: client.get(url))
+    for _ in range(49):
+        i = _invoice(cast, "10")
+        services.payment_record(
+            actor=cast.staff, invoice=i, amount="1", paid_on=date(2026, 1, 2), method="check"
+        )
+    fifty = _queries(lambda: client.get(url))
+    assert one == fifty
+    assert len(client.get(url).json()["results"]) == 50
