@@ -339,6 +339,7 @@ def checklist_sign(
             "attestation": attestation.version,
         },
     )
+    checklist.refresh_from_db()
     return locked
 
 
@@ -371,6 +372,7 @@ def checklist_review(*, actor: Any, checklist: Checklist, decision: str, comment
     )
     if new == S.RETURNED:
         _next_version(locked)
+    checklist.refresh_from_db()
     return locked
 
 
