@@ -20,6 +20,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
@@ -249,7 +250,7 @@ def recertification_start(*, actor: Any, participant: Any, start_date: date | No
     """Open Re-Certification (one year, its fee, no extensions) for a clinician who needs it."""
     _check_actor(actor, participant)
     # Serialise starts for this participant: the open-enrollment constraint is the last line of defence.
-    type(participant).objects.select_for_update().filter(pk=participant.pk).first()
+    get_user_model().objects.select_for_update().filter(pk=participant.pk).first()
     if not recertification_required(participant):
         raise DomainError("Re-Certification is not required: renew Maintenance instead.", code="conflict")
     if Enrollment.objects.filter(
