@@ -167,6 +167,8 @@ class ProgressRowSerializer(serializers.Serializer):
     attended_this_month = serializers.IntegerField()
     held_this_month = serializers.IntegerField()
     fidelity = serializers.CharField(allow_blank=True)
+    calls_done = serializers.IntegerField(allow_null=True)
+    calls_target = serializers.IntegerField(allow_null=True)
 
 
 def _person(email: str) -> Any:

@@ -173,6 +173,9 @@ class MemberRow:
     behind: bool = False
     complete: bool = False
     fidelity: str = ""
+    # The study-group requirement of the member's checklist (done of target), when the checklist is there.
+    calls_done: int | None = None
+    calls_target: int | None = None
 
 
 @dataclass
@@ -273,6 +276,9 @@ def console(group: StudyGroup, *, now: datetime | None = None) -> Console:
                 row.percent = round(getattr(p, "percent", 0))
                 row.behind = bool(getattr(p, "behind", False))
                 row.complete = bool(getattr(p, "complete", False))
+                item = next((i for i in getattr(p, "items", []) if i.kind == "study_group"), None)
+                if item is not None:
+                    row.calls_done, row.calls_target = item.done, item.target
         else:
             attended, total = rates.get(m.pk, (0, 0))
             row.percent = round(100 * attended / total) if total else 100

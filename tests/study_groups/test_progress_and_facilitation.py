@@ -175,3 +175,45 @@ def test_feedback_on_a_future_meeting_is_refused(cast: Any, frozen: Any) -> None
             actor=cast.trainer, meeting=future, facilitation=facilitation, went_well="a", to_improve="b"
         )
     assert not FacilitationFeedback.objects.exists()
+
+
+def test_attendance_moves_the_members_checklist(cast: Any, frozen: Any) -> None:
+    from requirements_tracking.selectors import progress_for_enrollments
+
+    group = f.group(cast.mentor)
+    member = services.membership_add(
+        actor=cast.mentor, group=group, participant=f.participant(), at=f.at(2026, 1, 1)
+    )
+    e = member.enrollment
+
+    def item() -> Any:
+        progress = progress_for_enrollments([e], date(2026, 3, 20))[e.pk]
+        return next(i for i in progress.items if i.code == "study_group"), progress.percent
+
+    before, percent_before = item()
+    assert before.done == 0 and before.target == 24
+    for meeting in _past(group)[:3]:
+        services.attendance_record(actor=cast.mentor, meeting=meeting, entries={member.pk: "present"})
+    after, percent_after = item()
+    assert after.done == 3 and after.automatic
+    assert after.detail[0] == "2026-01-06 study group (live)"
+    assert percent_after > percent_before
+
+
+def test_the_trainer_group_counts_only_its_kind(cast: Any, frozen: Any) -> None:
+    group = f.group(cast.mentor, kind="trainer")
+    member = services.membership_add(
+        actor=cast.mentor, group=group, participant=f.participant(phase=Phase.PHASE_2), at=f.at(2026, 1, 1)
+    )
+    services.attendance_record(actor=cast.mentor, meeting=_past(group)[0], entries={member.pk: "present"})
+    e = member.enrollment
+    assert (
+        progress_from("study_group_attendance", [e], {"group_kind": "trainer"}, date(2026, 3, 20))[e.pk].done
+        == 1
+    )
+    assert (
+        progress_from("study_group_attendance", [e], {"group_kind": "certification"}, date(2026, 3, 20))[
+            e.pk
+        ].done
+        == 0
+    )
