@@ -96,6 +96,9 @@ class YearEndCheck(models.Model):
     checked_on = models.DateField()
     run = models.ForeignKey(RuleRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     problems = models.JSONField(default=list, blank=True)
+    evaluated_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the requirements were checked."
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision = models.CharField(max_length=30, blank=True)
     decided_by = models.ForeignKey(

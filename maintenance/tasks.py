@@ -29,3 +29,9 @@ def notify_presentation_reviewed(presentation_id: int) -> None:
     from .services.presentations import presentation_notify_reviewed
 
     presentation_notify_reviewed(presentation_id)
+
+
+@shared_task(acks_late=True)
+def check_year_ends(check_ids: list[int]) -> int:
+    """Requirements check of Maintenance years the daily job claimed; flags the unmet ones."""
+    return len(rules.year_end_checks_evaluate([int(pk) for pk in check_ids]))

@@ -5,6 +5,15 @@ for how a run stays idempotent, safe with two workers, set-based and audited.
 """
 
 from .definitions import RULES, RULES_BY_NAME, RuleInfo
-from .engine import Decision, Summary, apply, evaluate
+from .engine import Decision, Summary, apply, evaluate, year_end_checks_evaluate
 
-__all__ = ["RULES", "RULES_BY_NAME", "Decision", "RuleInfo", "Summary", "apply", "evaluate"]
+__all__ = [
+    "RULES",
+    "RULES_BY_NAME",
+    "Decision",
+    "RuleInfo",
+    "Summary",
+    "apply",
+    "evaluate",
+    "year_end_checks_evaluate",
+]

@@ -11,9 +11,10 @@ Safety of `apply`:
   moved no longer matches and is not moved, nor audited, twice. Markers, checks and reminders are
   claimed by inserting rows that carry this run's id with ON CONFLICT DO NOTHING: the run acts only on
   the rows it inserted. On SQLite the run's first statement is a write, which serialises runs.
-- Set-based: a fixed number of statements per (rule, policy version); the only per-row work is the
-  year-end requirements check, which asks the other apps' completion checks about the few Maintenance
-  years that ended since the last run.
+- Set-based: a fixed number of statements per (rule, policy version), whatever the number of
+  enrollments. The one per-enrollment piece, the requirements check of Maintenance years that ended
+  (other apps' completion checks answer one enrollment at a time), is claimed set-based here and run
+  by follow-up tasks, a batch each (`year_end_checks_evaluate`), which only flag for staff.
 """
 
 from __future__ import annotations
@@ -87,6 +88,7 @@ class Summary:
     dry_run: bool
     decisions: list[Decision] = field(default_factory=list)
     reminders: int = 0
+    year_end_checks: int = 0  # Maintenance years whose requirements check was queued
     tokens_expired: int | None = None  # None: the metrics app offers no expiry hook yet
     run_id: int | None = None
 
@@ -101,6 +103,7 @@ class Summary:
             "changes": len(self.decisions),
             "by_rule": self.by_rule,
             "reminders": self.reminders,
+            "year_end_checks": self.year_end_checks,
             "tokens_expired": self.tokens_expired,
         }
 
@@ -211,24 +214,48 @@ def _apply_recertification_markers(policy_list: list[Any], as_of: date, run: Rul
     return [_decision(info, r, flag="recertification_required") for r in rows]
 
 
-def _apply_year_end_checks(as_of: date, run: RuleRun) -> list[Decision]:
-    info = d.RULES_BY_NAME["maintenance_requirements_unmet"]
+def _claim_year_end_checks(as_of: date, run: RuleRun) -> int:
+    """Claim the Maintenance years that ended (one row each, unique), and queue their requirements check
+    after commit. The check asks other apps' per-enrollment completion checks, so it runs in follow-up
+    tasks (a batch each) rather than inside the set-based run."""
     ids = list(d.year_end_candidates(as_of).values_list("pk", flat=True))
     if not ids:
-        return []
+        return 0
     YearEndCheck.objects.bulk_create(
         [YearEndCheck(enrollment_id=pk, checked_on=as_of, run=run) for pk in ids], ignore_conflicts=True
     )
+    claimed = list(YearEndCheck.objects.filter(run=run).values_list("pk", flat=True))
+    from ..tasks import check_year_ends
+
+    for i in range(0, len(claimed), YEAR_END_BATCH):
+        batch = claimed[i : i + YEAR_END_BATCH]
+        transaction.on_commit(lambda batch=batch: check_year_ends.delay(batch))
+    return len(claimed)
+
+
+YEAR_END_BATCH = 100
+
+
+@transaction.atomic
+def year_end_checks_evaluate(check_ids: list[int]) -> list[Decision]:
+    """Check each claimed Maintenance year's requirements once; flag the unmet ones for a staff decision
+    (never an automatic status change). Safe to run twice or on two workers: rows are locked, skipped
+    when another worker holds them, and marked evaluated."""
+    info = d.RULES_BY_NAME["maintenance_requirements_unmet"]
     checks = list(
-        YearEndCheck.objects.filter(run=run).select_related("enrollment__participant", "enrollment__policy")
+        YearEndCheck.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(pk__in=check_ids, evaluated_at__isnull=True)
+        .select_related("enrollment__participant", "enrollment__policy")
     )
+    if not checks:
+        return []
+    now = timezone.now()
     decisions: list[Decision] = []
     flagged: list[Enrollment] = []
     for check in checks:
         enrollment = check.enrollment
-        # Other apps' completion checks (the checklist, metric reports…) are per enrollment; only the
-        # Maintenance years that ended since the last run come here.
-        check.problems = completion_problems(enrollment, as_of)
+        check.problems = completion_problems(enrollment, check.checked_on)
+        check.evaluated_at = now
         if check.problems:
             enrollment.flagged_for_review = True
             enrollment.flag_reason = _unmet_reason(check.problems)
@@ -237,13 +264,13 @@ def _apply_year_end_checks(as_of: date, run: RuleRun) -> list[Decision]:
             decisions.append(
                 _decision(info, (*row, enrollment.term_end), "flag_for_review", enrollment.flag_reason)
             )
-    YearEndCheck.objects.bulk_update(checks, ["problems"], batch_size=500)
+    YearEndCheck.objects.bulk_update(checks, ["problems", "evaluated_at"], batch_size=500)
     Enrollment.objects.bulk_update(flagged, ["flagged_for_review", "flag_reason"], batch_size=500)
     insert_audit_entries(
         ids=[e.pk for e in flagged],
         action="enrollment.flagged",
         reason=info.description,
-        changes={"flag": "flagged_for_review", "rule": info.name, "as_of": as_of.isoformat()},
+        changes={"flag": "flagged_for_review", "rule": info.name},
     )
     return decisions
 
@@ -277,7 +304,7 @@ def apply(as_of: date, dry_run: bool = False, triggered_by: str = "") -> Summary
         for step in d.status_steps(policy_list):
             summary.decisions += _apply_step(step, as_of)
         summary.decisions += _apply_recertification_markers(policy_list, as_of, run)
-        summary.decisions += _apply_year_end_checks(as_of, run)
+        summary.year_end_checks = _claim_year_end_checks(as_of, run)
         if not dry_run:
             summary.tokens_expired = _expire_tokens(as_of)
         summary.reminders = claim_due_reminders(

@@ -64,19 +64,25 @@ def test_a_late_renewal_starts_on_the_day_of_renewal(cast: Any, unmet: list[str]
     assert nxt.start_date == date(2027, 5, 10)
 
 
-def test_unmet_requirements_flag_the_year_once_and_staff_decide_to_renew(cast: Any, unmet: list[str]) -> None:
+def test_unmet_requirements_flag_the_year_once_and_staff_decide_to_renew(
+    cast: Any, unmet: list[str], eager_celery: Any, django_capture_on_commit_callbacks: Any
+) -> None:
     year = enrollment(cast.participant, "maintenance", date(2026, 3, 1), "active")
     unmet.append("Metric reports: 3 of 5")
-    first = rules.apply(date(2027, 3, 1))
-    assert sorted(d.rule for d in first.decisions) == [
-        "maintenance_requirements_unmet",
-        "maintenance_year_ended",
-    ]
+    assert [d.rule for d in rules.evaluate(date(2027, 3, 1))] == ["maintenance_year_ended"]
+    with django_capture_on_commit_callbacks(execute=True):
+        first = rules.apply(date(2027, 3, 1))
+    assert [d.rule for d in first.decisions] == ["maintenance_year_ended"]
+    assert first.year_end_checks == 1  # the requirements check runs in a follow-up task
     year.refresh_from_db()
     assert year.status == "renewal_due" and year.flagged_for_review
     assert "Metric reports: 3 of 5" in year.flag_reason
+    assert AuditEntry.objects.filter(action="enrollment.flagged", target_id=str(year.pk)).count() == 1
     assert YearEndCheck.objects.get(enrollment=year).problems == ["Metric reports: 3 of 5"]
-    assert rules.apply(date(2027, 3, 2)).decisions == []  # checked once, never automatic beyond the flag
+    with django_capture_on_commit_callbacks(execute=True):
+        again = rules.apply(date(2027, 3, 2))
+    assert again.decisions == [] and again.year_end_checks == 0  # checked once
+    assert rules.year_end_checks_evaluate(list(YearEndCheck.objects.values_list("pk", flat=True))) == []
     with pytest.raises(DomainError, match="staff will decide"):
         services.maintenance_renew(actor=cast.participant, enrollment=year)
     with pytest.raises(NotAllowed):

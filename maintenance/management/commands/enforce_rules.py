@@ -35,6 +35,11 @@ class Command(BaseCommand):
                 + "".join(f", {n} {rule}" for rule, n in sorted(summary.by_rule.items()))
                 + f"; {summary.reminders} reminder(s) {'would be queued' if summary.dry_run else 'queued'}"
                 + (
+                    f"; {summary.year_end_checks} Maintenance year(s) queued for a requirements check"
+                    if summary.year_end_checks
+                    else ""
+                )
+                + (
                     f"; {summary.tokens_expired} token(s) expired"
                     if summary.tokens_expired is not None
                     else ""
