@@ -246,6 +246,7 @@ for _prefix, _path in [
     ("vendor/bootstrap", NODE_MODULES / "bootstrap" / "dist"),
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
     ("vendor/chartjs", NODE_MODULES / "chart.js" / "dist"),
+    ("vendor/fontsource", NODE_MODULES / "@fontsource"),  # certificate fonts (certificates.rendering)
 ]:
     if _path.exists():
         STATICFILES_DIRS.append((_prefix, _path))
@@ -316,6 +317,8 @@ SPECTACULAR_SETTINGS = {
 # --- Program settings --------------------------------------------------------------------------
 CERTIFICATE_ISSUER_NAME = env.str("CERTIFICATE_ISSUER_NAME", default="The Neurosequential Network")
 CERTIFICATE_PAGE_SIZE = env.str("CERTIFICATE_PAGE_SIZE", default="letter")  # "letter" or "A4"
+# How far ahead study-group meetings are materialized from each group's recurrence rule.
+STUDY_GROUP_MEETING_WINDOW_DAYS = env.int("STUDY_GROUP_MEETING_WINDOW_DAYS", default=120)
 
 LOGGING = {
     "version": 1,
@@ -323,5 +326,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # WeasyPrint and fontTools narrate every rendering step at INFO: keep warnings only.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
