@@ -47,8 +47,9 @@ class GroupForm(forms.Form):
 
     def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["mentors"].queryset = _mentor_choices()
-        self.fields["mentors"].label_from_instance = lambda u: f"{u.display_name} <{u.email}>"
+        mentors: Any = self.fields["mentors"]
+        mentors.queryset = _mentor_choices()
+        mentors.label_from_instance = lambda u: f"{u.display_name} <{u.email}>"
         if editing:
             self.fields["kind"].disabled = True
             self.fields["is_active"] = forms.BooleanField(
@@ -57,8 +58,8 @@ class GroupForm(forms.Form):
 
     @staticmethod
     def initial_for(group: StudyGroup) -> dict[str, Any]:
-        keys = ("kind", "name", "cohort", "capacity", "recurrence_rule", "starts_on", "start_time")
-        keys += ("time_zone", "duration_minutes", "ends_on", "video_link", "is_active")
+        keys: tuple[str, ...] = ("kind", "name", "cohort", "capacity", "recurrence_rule", "starts_on")
+        keys += ("start_time", "time_zone", "duration_minutes", "ends_on", "video_link", "is_active")
         return {k: getattr(group, k) for k in keys} | {"mentors": list(group.mentors.all())}
 
 
@@ -77,7 +78,8 @@ class TransferForm(forms.Form):
 
     def __init__(self, *args: Any, targets: QuerySet[StudyGroup], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["to_group"].queryset = targets
+        to_group: Any = self.fields["to_group"]
+        to_group.queryset = targets
 
 
 class AssignTrainerForm(forms.Form):

@@ -43,7 +43,7 @@ def parse_rule(rule: str, starts_on: date, start_time: time, time_zone: str) -> 
         raise ValidationError({"recurrence_rule": f"Not a valid RFC 5545 rule: {exc}"}) from exc
     if not isinstance(parsed, rrule):
         raise ValidationError({"recurrence_rule": "Give a single RRULE."})
-    if parsed._freq not in ALLOWED_FREQUENCIES:
+    if parsed._freq not in ALLOWED_FREQUENCIES:  # type: ignore[attr-defined]
         raise ValidationError({"recurrence_rule": "Meetings repeat daily at most (FREQ=DAILY or slower)."})
     return parsed
 

@@ -134,7 +134,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         console = selectors.console(group, now=now)
         targets = StudyGroup.objects.filter(kind=group.kind, is_active=True).exclude(pk=group.pk)
         if not access.is_staff:
-            targets = targets.filter(mentors=request.user)
+            targets = targets.filter(mentors=request.user.pk)
         context |= {
             "console": console,
             "add_form": AddMemberForm(),
@@ -227,7 +227,7 @@ def member_transfer(request: HttpRequest, pk: int, membership_pk: int) -> HttpRe
     membership = selectors.get_membership(group, membership_pk)
     targets = StudyGroup.objects.filter(kind=group.kind, is_active=True).exclude(pk=group.pk)
     if not access.is_staff:
-        targets = targets.filter(mentors=request.user)  # mentors move people between groups they lead
+        targets = targets.filter(mentors=request.user.pk)  # mentors move people between groups they lead
     form = TransferForm(request.POST, targets=targets)
     if not form.is_valid():
         messages.error(request, "Choose a group you lead to transfer to. Nothing was changed.")

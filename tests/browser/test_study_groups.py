@@ -13,7 +13,7 @@ from tests.browser.conftest import browser_sign_in, shot
 from tests.study_groups import factories as f
 from tests.support import PASSWORD, make_user
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_a_mentor_takes_attendance_and_sees_progress_move(page: Any) -> None:
@@ -56,3 +56,43 @@ def test_a_mentor_takes_attendance_and_sees_progress_move(page: Any) -> None:
     bar_width = row.locator(".progress-bar").evaluate("el => el.style.width")
     assert bar_width.endswith("%")
     shot(page, "study-groups-console-after")
+
+
+def test_a_participant_and_a_trainer_see_their_views(page: Any) -> None:
+    from enrollment.models import Phase
+
+    mentor = make_user("mentor-c@example.org", ["mentor"], first_name="Morgan", last_name="Mentor")
+    start = timezone.localdate() - timedelta(days=45)
+    group = f.group(mentor, starts_on=start, name="Evening Certification Study Group")
+    joined = datetime.combine(start, time.min, tzinfo=timezone.get_current_timezone())
+    member_user = f.participant(start=start)
+    member = services.membership_add(actor=mentor, group=group, participant=member_user, at=joined)
+    trainer = make_user(
+        "trainer-c@example.org", ["trainer", "participant"], first_name="Terry", last_name="Trainer"
+    )
+    f.enroll(trainer, Phase.PHASE_2, start=start - timedelta(days=400))
+    services.facilitation_assign(actor=None, group=group, trainer=trainer, at=joined)
+    past = list(group.meetings.filter(starts_at__lt=timezone.now()).order_by("starts_at"))
+    for i, meeting in enumerate(past[:-1]):
+        services.attendance_record(
+            actor=mentor, meeting=meeting, entries={member.pk: ["present", "recording", "absent"][i % 3]}
+        )
+
+    browser_sign_in(page, member_user.email, PASSWORD)
+    page.goto(f"/groups/{group.pk}/")
+    assert page.get_by_test_id("my-attendance").is_visible()
+    assert "Terry Trainer" in page.locator("dl").inner_text()
+    assert page.get_by_test_id("console").count() == 0
+    shot(page, "study-groups-participant")
+
+    page.context.clear_cookies()
+    browser_sign_in(page, trainer.email, PASSWORD)
+    assert page.get_by_test_id("home-trainer").is_visible()
+    page.goto(f"/groups/{group.pk}/")
+    assert "facilitator" in page.get_by_test_id("facilitation-role").inner_text()
+    page.get_by_test_id("recent-meetings").get_by_role("link", name="give feedback").first.click()
+    page.get_by_label("What went well").fill("Members brought their own cases.")
+    page.get_by_label("What to do differently").fill("Leave ten minutes for questions.")
+    page.get_by_role("button", name="Submit feedback").click()
+    assert "feedback is recorded" in page.locator(".messages").inner_text()
+    shot(page, "study-groups-trainer")
