@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
+from importlib import import_module
 from typing import Any
 
+from django.apps import apps as django_apps
 from django.utils import timezone
 
 from accounts.demo import demo_user
@@ -25,6 +27,7 @@ from .models import (
     ParticipantProfile,
     PaymentMethod,
     Phase,
+    ProgramPolicy,
 )
 
 ORGANIZATIONS = [
@@ -91,7 +94,15 @@ def _paid_phase(user: User, phase: str, start: date, previous: Enrollment | None
     return enrollment
 
 
+def _ensure_policy() -> None:
+    """The policy comes from a data migration; a test database flushed between tests has lost it."""
+    if not ProgramPolicy.objects.exists():
+        migration = import_module("enrollment.migrations.0002_december_2025_policy")
+        migration.seed(django_apps, None)
+
+
 def seed(out: Any = None) -> None:
+    _ensure_policy()
     today = timezone.localdate()
     for name, city, country in ORGANIZATIONS:
         Organization.objects.get_or_create(name=name, defaults={"city": city, "country": country})

@@ -63,7 +63,7 @@ def certification_summary(user: Any, as_of: date | None = None) -> dict[str, Any
     elif not enrollments:
         next_steps.append("Apply for Phase I to start your certification.")
     if balance > 0:
-        next_steps.append(f"Fees due: ${balance}.")
+        next_steps.append(f"Fees due: ${balance:,.2f}.")
     return {
         "as_of": as_of,
         "current": current,

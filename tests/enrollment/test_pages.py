@@ -43,7 +43,7 @@ def test_my_certification_shows_phase_dates_next_steps_timeline_and_fees(cast: A
         "15 January 2027",
         "What is due next",
         "Timeline",
-        "$4000.00",
+        "$4,000.00",
         "Ask to move on",
     ):
         assert text in body, text
