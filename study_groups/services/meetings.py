@@ -43,7 +43,7 @@ def meetings_materialize(
     occurrence is made once, and a moved or cancelled meeting keeps its occurrence, so it is not made
     again. Past occurrences are not invented after a pattern change. Returns how many were created."""
     now = now or timezone.now()
-    until = until or now + timedelta(days=getattr(settings, "STUDY_GROUP_MEETING_WINDOW_DAYS", 120))
+    until = until or now + timedelta(days=settings.STUDY_GROUP_MEETING_WINDOW_DAYS)
     if not group.is_active:
         return 0
     starts = occurrences(
