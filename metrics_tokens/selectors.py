@@ -237,19 +237,25 @@ def current_assignment(user: Any) -> FidelityAssignment | None:
 # --- Checklist providers (registered in apps.py) ---------------------------------------------------
 
 
-def _enrollment_year_window(enrollment: Enrollment, year: int) -> tuple[date, date]:
+def _year_of(enrollment: Enrollment, on: date) -> int:
+    """1 for the enrollment's first twelve months, 2 for the next twelve, and so on."""
     from enrollment.dates import add_months
 
-    start = add_months(enrollment.start_date, 12 * (year - 1))
-    return start, add_months(enrollment.start_date, 12 * year)
+    year = 1
+    while on >= add_months(enrollment.start_date, 12 * year):
+        year += 1
+    return year
 
 
 def metric_report_progress(
     enrollments: Sequence[Enrollment], params: dict[str, Any], as_of: date
 ) -> dict[int, Any]:
     """Provider "metric_reports": reports of `params["report_types"]` (all types when absent) recorded
-    toward each enrollment up to `as_of`; `params["enrollment_year"]` (1, 2, …) limits the count to
-    that year of the enrollment (Phase II: 10 a year for 2 years). One query for all enrollments."""
+    toward each enrollment up to `as_of`. Optional parameters:
+    - `per_year`: each year of the enrollment counts at most this many (Phase II: "10 a year for
+      2 years" is a target of 20 with per_year 10, so 20 in the first year alone is not enough);
+    - `enrollment_year` (1, 2, …): count only that year of the enrollment.
+    One query for all enrollments."""
     from requirements_tracking.providers import Progress
 
     by_id = {e.pk: e for e in enrollments}
@@ -259,22 +265,31 @@ def metric_report_progress(
     types = params.get("report_types")
     if types:
         qs = qs.filter(report_type__in=list(types))
-    year = params.get("enrollment_year")
-    counts: dict[int, int] = {pk: 0 for pk in by_id}
+    only_year = int(params["enrollment_year"]) if params.get("enrollment_year") else None
+    per_year = int(params["per_year"]) if params.get("per_year") else None
+    by_year: dict[int, dict[int, int]] = {pk: {} for pk in by_id}
     details: dict[int, list[str]] = {pk: [] for pk in by_id}
     labels = dict(MetricReport._meta.get_field("report_type").choices)  # type: ignore[arg-type]
-    for enrollment_id, report_date, report_type, code in qs.order_by("report_date", "id").values_list(
+    rows = qs.order_by("report_date", "id").values_list(
         "enrollment_id", "report_date", "report_type", "client_code"
-    ):
-        if year:
-            start, end = _enrollment_year_window(by_id[enrollment_id], int(year))
-            if not (start <= report_date < end):
-                continue
-        counts[enrollment_id] += 1
+    )
+    for enrollment_id, report_date, report_type, code in rows:
+        year = _year_of(by_id[enrollment_id], report_date) if (only_year or per_year) else 1
+        if only_year and year != only_year:
+            continue
+        by_year[enrollment_id][year] = by_year[enrollment_id].get(year, 0) + 1
         details[enrollment_id].append(
             f"{report_date:%Y-%m-%d} {labels.get(report_type, report_type)}{' ' + code if code else ''}"
         )
-    return {pk: Progress(done=counts[pk], detail=details[pk]) for pk in by_id}
+    answer = {}
+    for pk, years in by_year.items():
+        if per_year:
+            done = sum(min(n, per_year) for n in years.values())
+            summary = [f"Year {y}: {n} of {per_year}" for y, n in sorted(years.items())]
+            answer[pk] = Progress(done=done, detail=summary + details[pk])
+        else:
+            answer[pk] = Progress(done=sum(years.values()), detail=details[pk])
+    return answer
 
 
 def fidelity_exercise_progress(
