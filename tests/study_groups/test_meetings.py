@@ -161,3 +161,14 @@ def test_ends_on_stops_the_pattern(cast: Any, frozen: Any) -> None:
         .exclude(attendance__isnull=False)
         .exists()
     )
+
+
+def test_the_daily_task_fills_the_window_and_is_safe_to_run_twice(cast: Any, frozen: Any) -> None:
+    from study_groups.tasks import materialize_all_meetings
+
+    group = f.group(cast.mentor)
+    count = group.meetings.count()
+    frozen.move_to(datetime(2026, 5, 20, 12, tzinfo=UTC))
+    made = materialize_all_meetings()
+    assert made > 0 and group.meetings.count() == count + made
+    assert materialize_all_meetings() == 0
