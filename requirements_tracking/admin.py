@@ -64,8 +64,8 @@ class PolicyAgreementAdmin(_UsedVersionReadOnly):
 class ChecklistRequirementInline(admin.TabularInline):
     model = ChecklistRequirement
     extra = 0
-    fields = ["name", "kind", "target", "signed_done"]
-    readonly_fields = fields
+    fields = ("name", "kind", "target", "signed_done")
+    readonly_fields = ("name", "kind", "target", "signed_done")
     can_delete = False
     show_change_link = False
 

@@ -35,7 +35,7 @@ from .schedule import occurrence_for, occurrences_between
 TAGS = ["requirements"]
 
 
-class ItemProgressSerializer(serializers.Serializer):
+class ChecklistItemProgressSerializer(serializers.Serializer):
     requirement_id = serializers.IntegerField(allow_null=True)
     code = serializers.CharField()
     name = serializers.CharField()
@@ -47,7 +47,7 @@ class ItemProgressSerializer(serializers.Serializer):
     detail = serializers.ListField(child=serializers.CharField())
 
 
-class ProgressSerializer(serializers.Serializer):
+class ChecklistProgressSerializer(serializers.Serializer):
     enrollment_id = serializers.IntegerField()
     checklist_id = serializers.IntegerField(allow_null=True)
     checklist_status = serializers.CharField()
@@ -55,14 +55,14 @@ class ProgressSerializer(serializers.Serializer):
     behind = serializers.BooleanField()
     complete = serializers.BooleanField()
     elapsed_percent = serializers.IntegerField()
-    items = ItemProgressSerializer(many=True)
+    items = ChecklistItemProgressSerializer(many=True)
 
 
-class EntrySerializer(serializers.Serializer):
+class ChecklistEntrySerializer(serializers.Serializer):
     id = serializers.IntegerField()
     requirement_id = serializers.IntegerField()
     number = serializers.IntegerField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     completed_on = serializers.DateField()
     mode = serializers.CharField()
     note = serializers.CharField()
@@ -71,7 +71,7 @@ class EntrySerializer(serializers.Serializer):
     recorded_at = serializers.DateTimeField()
 
 
-class RequirementSerializer(serializers.Serializer):
+class ChecklistRequirementSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     code = serializers.CharField()
     name = serializers.CharField()
@@ -106,11 +106,11 @@ class ChecklistDetailSerializer(ChecklistSerializer):
         fields = [*ChecklistSerializer.Meta.fields, "requirements", "entries", "progress"]
 
     def get_requirements(self, obj: Checklist) -> list[dict[str, Any]]:
-        return RequirementSerializer(obj.requirements.all(), many=True).data  # type: ignore[return-value]
+        return ChecklistRequirementSerializer(obj.requirements.all(), many=True).data  # type: ignore[return-value]
 
     def get_entries(self, obj: Checklist) -> list[dict[str, Any]]:
         rows = [e for lst in selectors.entries_by_requirement(obj).values() for e in lst]
-        return EntrySerializer(rows, many=True).data  # type: ignore[return-value]
+        return ChecklistEntrySerializer(rows, many=True).data  # type: ignore[return-value]
 
     def get_progress(self, obj: Checklist) -> dict[str, Any]:
         return _progress_data(selectors.checklist_progress(obj, self.context["as_of"]))
@@ -119,10 +119,10 @@ class ChecklistDetailSerializer(ChecklistSerializer):
 def _progress_data(progress: ChecklistProgress) -> dict[str, Any]:
     data = dict(progress.__dict__)
     data["items"] = [dict(i.__dict__, met=i.met) for i in progress.items]
-    return ProgressSerializer(data).data  # type: ignore[return-value]
+    return ChecklistProgressSerializer(data).data  # type: ignore[return-value]
 
 
-class EntryCreateSerializer(serializers.Serializer):
+class ChecklistEntryCreateSerializer(serializers.Serializer):
     number = serializers.IntegerField(min_value=1)
     completed_on = serializers.DateField()
     mode = serializers.ChoiceField(choices=Mode.choices, default=Mode.RECORDING)
@@ -130,19 +130,19 @@ class EntryCreateSerializer(serializers.Serializer):
     evidence = serializers.FileField(required=False)
 
 
-class SignSerializer(serializers.Serializer):
+class ChecklistSignSerializer(serializers.Serializer):
     full_name = serializers.CharField(max_length=200)
     password = serializers.CharField(write_only=True)
     mfa_code = serializers.CharField(required=False, allow_blank=True, default="")
     attestation_version = serializers.IntegerField()
 
 
-class ReviewSerializer(serializers.Serializer):
+class ChecklistReviewSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=["verify", "return"])
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class IntegritySerializer(serializers.Serializer):
+class ChecklistIntegritySerializer(serializers.Serializer):
     signed = serializers.BooleanField()
     intact = serializers.BooleanField()
     stored_hash = serializers.CharField()
@@ -150,7 +150,7 @@ class IntegritySerializer(serializers.Serializer):
     evidence_problems = serializers.ListField(child=serializers.CharField())
 
 
-class AgreementSerializer(serializers.Serializer):
+class PolicyAgreementSerializer(serializers.Serializer):
     version = serializers.IntegerField()
     title = serializers.CharField()
     text = serializers.CharField()
@@ -158,12 +158,12 @@ class AgreementSerializer(serializers.Serializer):
     signed_at = serializers.DateTimeField(allow_null=True)
 
 
-class AgreementSignSerializer(serializers.Serializer):
+class PolicyAgreementSignSerializer(serializers.Serializer):
     version = serializers.IntegerField()
     full_name = serializers.CharField(max_length=200)
 
 
-class CallSerializer(serializers.Serializer):
+class ProgramCallSerializer(serializers.Serializer):
     series = serializers.CharField(source="series.code")
     name = serializers.CharField(source="series.name")
     original_date = serializers.DateField()
@@ -175,11 +175,11 @@ class CallSerializer(serializers.Serializer):
     uid = serializers.CharField()
 
 
-class AttendSerializer(serializers.Serializer):
+class CallAttendSerializer(serializers.Serializer):
     mode = serializers.ChoiceField(choices=Mode.choices)
 
 
-class CallManageSerializer(serializers.Serializer):
+class ProgramCallManageSerializer(serializers.Serializer):
     cancelled = serializers.BooleanField(default=False)
     moved_to = serializers.DateTimeField(required=False, allow_null=True, default=None)
     recording_url = serializers.CharField(required=False, allow_blank=True, default="")
@@ -212,7 +212,7 @@ def checklist_detail(request: Request, pk: int) -> Response:
     return Response(ChecklistDetailSerializer(checklist, context={"as_of": _as_of(request)}).data)
 
 
-@extend_schema(responses=ProgressSerializer, tags=TAGS)
+@extend_schema(responses=ChecklistProgressSerializer, tags=TAGS)
 @api_view(["GET"])
 @permission_classes([DefaultApiPermission])
 def checklist_progress(request: Request, pk: int) -> Response:
@@ -232,16 +232,16 @@ def enrollment_checklist(request: Request, pk: int) -> Response:
     return Response(ChecklistDetailSerializer(checklist, context={"as_of": _as_of(request)}).data)
 
 
-@extend_schema(request=EntryCreateSerializer, responses={201: EntrySerializer}, tags=TAGS)
+@extend_schema(request=ChecklistEntryCreateSerializer, responses={201: ChecklistEntrySerializer}, tags=TAGS)
 @api_view(["POST"])
 @permission_classes([DefaultApiPermission])
 @parser_classes([JSONParser, MultiPartParser, FormParser])
 def entry_create(request: Request, pk: int, rpk: int) -> Response:
     requirement = selectors.get_requirement_for_user(request.user, pk, rpk)
-    body = EntryCreateSerializer(data=request.data)
+    body = ChecklistEntryCreateSerializer(data=request.data)
     body.is_valid(raise_exception=True)
     entry = services.entry_record(actor=request.user, requirement=requirement, **body.validated_data)
-    return Response(EntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+    return Response(ChecklistEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema(request=None, responses={204: None}, tags=TAGS)
@@ -253,12 +253,12 @@ def entry_undo(request: Request, pk: int) -> Response:
     return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-@extend_schema(request=SignSerializer, responses=ChecklistSerializer, tags=TAGS)
+@extend_schema(request=ChecklistSignSerializer, responses=ChecklistSerializer, tags=TAGS)
 @api_view(["POST"])
 @permission_classes([DefaultApiPermission])
 def checklist_sign(request: Request, pk: int) -> Response:
     checklist = _checklist(request, pk)
-    body = SignSerializer(data=request.data)
+    body = ChecklistSignSerializer(data=request.data)
     body.is_valid(raise_exception=True)
     signed = services.checklist_sign(
         actor=request.user,
@@ -270,28 +270,30 @@ def checklist_sign(request: Request, pk: int) -> Response:
     return Response(ChecklistSerializer(signed).data)
 
 
-@extend_schema(responses=IntegritySerializer, tags=TAGS)
+@extend_schema(responses=ChecklistIntegritySerializer, tags=TAGS)
 @api_view(["GET"])
 @permission_classes([DefaultApiPermission])
 def checklist_integrity(request: Request, pk: int) -> Response:
     report = verify_integrity(_checklist(request, pk))
     return Response(
-        IntegritySerializer(report.__dict__ | {"evidence_problems": list(report.evidence_problems)}).data
+        ChecklistIntegritySerializer(
+            report.__dict__ | {"evidence_problems": list(report.evidence_problems)}
+        ).data
     )
 
 
-@extend_schema(request=ReviewSerializer, responses=ChecklistSerializer, tags=TAGS)
+@extend_schema(request=ChecklistReviewSerializer, responses=ChecklistSerializer, tags=TAGS)
 @api_view(["POST"])
 @permission_classes([IsStaffMember])
 def checklist_review(request: Request, pk: int) -> Response:
     checklist = _checklist(request, pk)
-    body = ReviewSerializer(data=request.data)
+    body = ChecklistReviewSerializer(data=request.data)
     body.is_valid(raise_exception=True)
     reviewed = services.checklist_review(actor=request.user, checklist=checklist, **body.validated_data)
     return Response(ChecklistSerializer(reviewed).data)
 
 
-@extend_schema(responses=AgreementSerializer, tags=TAGS)
+@extend_schema(responses=PolicyAgreementSerializer, tags=TAGS)
 @api_view(["GET"])
 @permission_classes([DefaultApiPermission])
 def agreement(request: Request) -> Response:
@@ -305,16 +307,16 @@ def agreement(request: Request) -> Response:
         "published_at": current.published_at,
         "signed_at": signature.signed_at if signature else None,
     }
-    return Response(AgreementSerializer(data).data)
+    return Response(PolicyAgreementSerializer(data).data)
 
 
-@extend_schema(request=AgreementSignSerializer, responses={201: AgreementSerializer}, tags=TAGS)
+@extend_schema(request=PolicyAgreementSignSerializer, responses={201: PolicyAgreementSerializer}, tags=TAGS)
 @api_view(["POST"])
 @permission_classes([DefaultApiPermission])
 def agreement_sign(request: Request) -> Response:
     if not has_role(request.user, "participant", "trainer"):
         raise NotAllowed("Participants sign the policy agreement.")
-    body = AgreementSignSerializer(data=request.data)
+    body = PolicyAgreementSignSerializer(data=request.data)
     body.is_valid(raise_exception=True)
     current, _ = selectors.agreement_state(request.user)
     if current is None:
@@ -344,7 +346,7 @@ def agreement_sign(request: Request) -> Response:
         "published_at": current.published_at,
         "signed_at": signature.signed_at,
     }
-    return Response(AgreementSerializer(data).data, status=status.HTTP_201_CREATED)
+    return Response(PolicyAgreementSerializer(data).data, status=status.HTTP_201_CREATED)
 
 
 def _parse_day(value: str) -> date:
@@ -359,7 +361,7 @@ def _parse_day(value: str) -> date:
         OpenApiParameter("start", str, description="ISO date; default 30 days ago"),
         OpenApiParameter("end", str, description="ISO date; default 120 days ahead (at most 400 days)"),
     ],
-    responses=CallSerializer(many=True),
+    responses=ProgramCallSerializer(many=True),
     tags=TAGS,
 )
 @api_view(["GET"])
@@ -388,14 +390,14 @@ def call_list(request: Request) -> Response:
         datetime.combine(start, datetime.min.time(), tzinfo=tz),
         datetime.combine(end, datetime.max.time(), tzinfo=tz),
     )
-    return Response(CallSerializer(occ, many=True).data)
+    return Response(ProgramCallSerializer(occ, many=True).data)
 
 
-@extend_schema(request=AttendSerializer, responses={201: None}, tags=TAGS)
+@extend_schema(request=CallAttendSerializer, responses={201: None}, tags=TAGS)
 @api_view(["POST"])
 @permission_classes([DefaultApiPermission])
 def call_attend(request: Request, series: str, day: str) -> Response:
-    body = AttendSerializer(data=request.data)
+    body = CallAttendSerializer(data=request.data)
     body.is_valid(raise_exception=True)
     call_series = get_object_or_404(CallSeries, code=series, is_active=True)
     call_services.call_attendance_record(
@@ -416,19 +418,19 @@ def call_attendance_undo(request: Request, series: str, day: str) -> Response:
     return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-@extend_schema(request=CallManageSerializer, responses=CallSerializer, tags=TAGS)
+@extend_schema(request=ProgramCallManageSerializer, responses=ProgramCallSerializer, tags=TAGS)
 @api_view(["POST"])
 @permission_classes([IsStaffMember])
 def call_manage(request: Request, series: str, day: str) -> Response:
     call_series = get_object_or_404(CallSeries, code=series, is_active=True)
-    body = CallManageSerializer(data=request.data)
+    body = ProgramCallManageSerializer(data=request.data)
     body.is_valid(raise_exception=True)
     original = _parse_day(day)
     call_services.call_occurrence_update(
         actor=request.user, series=call_series, original_date=original, **body.validated_data
     )
 
-    return Response(CallSerializer(occurrence_for(call_series, original)).data)
+    return Response(ProgramCallSerializer(occurrence_for(call_series, original)).data)
 
 
 urlpatterns: list[URLPattern | URLResolver] = [

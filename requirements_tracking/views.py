@@ -142,7 +142,7 @@ def entry_evidence(request: HttpRequest, pk: int) -> HttpResponse:
     entry = selectors.get_entry_for_user(request.user, pk)
     if not entry.evidence:
         raise Http404("No evidence file.")
-    response = FileResponse(
+    response: Any = FileResponse(
         entry.evidence.open("rb"), content_type=entry.evidence_type or "application/octet-stream"
     )
     response["Content-Disposition"] = (

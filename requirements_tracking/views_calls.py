@@ -55,7 +55,9 @@ def calls(request: HttpRequest) -> HttpResponse:
     occurrences = occurrences_between(start, end)
     attended = {
         (a.occurrence.series.code, a.occurrence.original_date): a
-        for a in CallAttendance.objects.filter(participant=request.user).select_related("occurrence__series")
+        for a in CallAttendance.objects.filter(participant_id=request.user.pk).select_related(
+            "occurrence__series"
+        )
         if start.date() - timedelta(days=3) <= a.occurrence.original_date <= end.date() + timedelta(days=3)
     }
     rows = [

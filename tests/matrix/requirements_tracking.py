@@ -21,7 +21,7 @@ from requirements_tracking.models import (
     ChecklistRequirement,
     ChecklistStatus,
 )
-from requirements_tracking.services import checklist_get_or_create, entry_record
+from requirements_tracking.services import checklist_get_or_create, entry_record, expected_signer_name
 
 from .base import ANY_OK, EVERYONE, PARTICIPANTS, ROLES, STAFF, Case, World, api, page, public
 
@@ -223,7 +223,10 @@ CASES: list[Case] = [
         "api:requirements-agreement-sign",
         {"*": 403, "anonymous": 401, "participant": 201, "other_participant": 400, "trainer": 400},
         method="post",
-        data={"version": 1, "full_name": "Pat Participant"},
+        data=lambda w: {
+            "version": 1,
+            "full_name": expected_signer_name(type(w.participant).objects.get(pk=w.participant.pk)),
+        },
         content_type="application/json",
     ),
     api("api:requirements-call-list", EVERYONE),
