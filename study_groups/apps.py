@@ -6,8 +6,9 @@ class StudyGroupsConfig(AppConfig):
     verbose_name = "Study groups"
 
     def ready(self) -> None:
-        from . import progress
+        from . import hooks, progress
         from .calendar import register as register_calendar
 
         progress.register()
         register_calendar()
+        hooks.register()

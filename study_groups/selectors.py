@@ -319,6 +319,30 @@ def my_attendance(membership: Membership, *, limit: int = 12) -> list[tuple[Meet
     return [(m, marks.get(m.pk, "")) for m in meetings]
 
 
+@dataclass
+class OwnProgress:
+    percent: int
+    behind: bool
+    calls_done: int | None
+    calls_target: int | None
+
+
+def own_progress(membership: Membership) -> OwnProgress | None:
+    """The member's own checklist progress (shown to them only), if the checklist is there."""
+    today = timezone.localdate()
+    answer = _checklist_progress([membership.enrollment], today)
+    p = (answer or {}).get(membership.enrollment_id)
+    if p is None:
+        return None
+    item = next((i for i in getattr(p, "items", []) if i.kind == "study_group"), None)
+    return OwnProgress(
+        percent=round(getattr(p, "percent", 0)),
+        behind=bool(getattr(p, "behind", False)),
+        calls_done=item.done if item else None,
+        calls_target=item.target if item else None,
+    )
+
+
 def memberships_of(user: Any) -> list[Membership]:
     return list(
         Membership.objects.filter(participant=user, status__in=OPEN)

@@ -160,6 +160,9 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     context |= {
         "membership": membership,
         "my_attendance": selectors.my_attendance(membership) if membership.joined_at else [],
+        "my_progress": selectors.own_progress(membership)
+        if membership.status == MembershipStatus.ACTIVE
+        else None,
         "waitlist_position": services.waitlist_position(membership)
         if membership.status == MembershipStatus.WAITLISTED
         else None,

@@ -103,6 +103,7 @@ def test_a_participant_sees_their_group_and_only_their_own_attendance(cast: Any,
     client = cast.client_for("participant")
     html = client.get(reverse("study_groups:detail", args=[group.pk])).content.decode()
     assert 'data-testid="my-attendance"' in html and "Watched the recording" in html
+    assert 'data-testid="my-progress"' in html and "1 of 24" in html
     assert 'data-testid="console"' not in html
     assert members[0].participant.email not in html
     assert client.get(reverse("study_groups:meeting", args=[group.pk, meeting.pk])).status_code == 403

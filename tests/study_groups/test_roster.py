@@ -159,3 +159,18 @@ def test_raising_the_capacity_promotes_from_the_waitlist(cast: Any, frozen: Any)
     services.group_update(actor=cast.staff, group=group, capacity=2)
     waiting.refresh_from_db()
     assert waiting.status == MembershipStatus.ACTIVE
+
+
+def test_an_enrollment_that_ends_frees_its_place_for_the_waitlist(cast: Any, frozen: Any) -> None:
+    from enrollment.services import enrollment_change_status
+
+    group = f.group(cast.mentor, capacity=1)
+    member = services.membership_add(actor=cast.mentor, group=group, participant=f.participant())
+    waiting = services.membership_add(actor=cast.mentor, group=group, participant=f.participant())
+    enrollment_change_status(
+        actor=cast.staff, enrollment=member.enrollment, new_status="withdrawn", reason="Left"
+    )
+    member.refresh_from_db()
+    waiting.refresh_from_db()
+    assert member.status == MembershipStatus.ENDED and member.left_reason == "Phase I enrollment withdrawn."
+    assert waiting.status == MembershipStatus.ACTIVE

@@ -1,0 +1,32 @@
+"""Reacting to enrollments: when an enrollment ends (completed, lapsed, withdrawn) its study-group
+places end with it, freeing them for the waitlist, and a Phase II/TTT trainer's co-facilitation ends."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+
+from enrollment.models import OPEN_STATUSES, EnrollmentStatus
+
+from .models import Facilitation, Membership, MembershipStatus
+
+
+def end_places_when_enrollment_ends(enrollment: Any, old: str, new: str, actor: Any) -> None:
+    if new in OPEN_STATUSES:
+        return
+    from .services import facilitation_end, membership_remove
+
+    reason = f"{enrollment.get_phase_display()} enrollment {EnrollmentStatus(new).label.lower()}."
+    for membership in Membership.objects.filter(
+        enrollment=enrollment, status__in=[MembershipStatus.ACTIVE, MembershipStatus.WAITLISTED]
+    ).select_related("group"):
+        membership_remove(actor=actor, membership=membership, reason=reason, at=timezone.now())
+    for facilitation in Facilitation.objects.filter(enrollment=enrollment, ended_at__isnull=True):
+        facilitation_end(actor=actor, facilitation=facilitation, reason=reason)
+
+
+def register() -> None:
+    from enrollment.hooks import register_status_changed
+
+    register_status_changed(end_places_when_enrollment_ends)
