@@ -34,6 +34,21 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "accounts.change_user",
         "auth.view_group",
         "auth.change_group",
+        # Policies are versioned data the admin edits (a version in use is read-only: see enrollment.admin).
+        "enrollment.view_programpolicy",
+        "enrollment.add_programpolicy",
+        "enrollment.change_programpolicy",
+        "enrollment.view_phaserule",
+        "enrollment.add_phaserule",
+        "enrollment.change_phaserule",
+        "enrollment.view_organization",
+        "enrollment.add_organization",
+        "enrollment.change_organization",
+        "enrollment.view_participantprofile",
+        "enrollment.change_participantprofile",
+        "enrollment.view_enrollment",
+        "enrollment.view_invoice",
+        "enrollment.view_application",
     ],
 }
 

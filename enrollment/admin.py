@@ -6,7 +6,22 @@ from django.contrib import admin
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import Degree, Enrollment, License, Organization, ParticipantProfile, PhaseRule, ProgramPolicy
+from .models import (
+    Application,
+    Degree,
+    Enrollment,
+    ExtensionRequest,
+    ImportBatch,
+    Invoice,
+    License,
+    Organization,
+    ParticipantProfile,
+    Payment,
+    PhaseRule,
+    ProgramPolicy,
+    TransitionRequest,
+    Waiver,
+)
 
 
 class PhaseRuleInline(admin.TabularInline):
@@ -69,3 +84,67 @@ class EnrollmentAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records changed only through the services (rules, audit): the admin shows them, nothing more."""
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class PaymentInline(admin.TabularInline):
+    model = Payment
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [f.name for f in Payment._meta.fields]
+
+
+class WaiverInline(PaymentInline):
+    model = Waiver
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [f.name for f in Waiver._meta.fields]
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(ReadOnlyAdmin):
+    list_display = ["participant", "kind", "amount", "issued_on", "due_on"]
+    list_filter = ["kind"]
+    search_fields = ["participant__email", "description"]
+    inlines = [PaymentInline, WaiverInline]
+
+
+@admin.register(Application)
+class ApplicationAdmin(ReadOnlyAdmin):
+    list_display = ["participant", "status", "submitted_at", "decided_at"]
+    list_filter = ["status"]
+    search_fields = ["participant__email"]
+
+
+@admin.register(TransitionRequest)
+class TransitionRequestAdmin(ReadOnlyAdmin):
+    list_display = ["enrollment", "to_phase", "status", "requested_at"]
+    list_filter = ["status", "to_phase"]
+
+
+@admin.register(ExtensionRequest)
+class ExtensionRequestAdmin(ReadOnlyAdmin):
+    list_display = ["enrollment", "months", "status", "requested_at"]
+    list_filter = ["status"]
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(ReadOnlyAdmin):
+    list_display = ["filename", "uploaded_by", "uploaded_at", "row_count", "error_count", "committed_at"]

@@ -205,7 +205,7 @@ class ApplicationSubmitSerializer(serializers.Serializer):
     licenses = LicenseInSerializer(many=True)
 
 
-class ReasonSerializer(serializers.Serializer):
+class DecisionReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
