@@ -157,6 +157,19 @@ class AssignSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class CreatedCountSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+
+
+class QueuedCountSerializer(serializers.Serializer):
+    queued = serializers.IntegerField()
+
+
+class FeedbackCreatedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    role = serializers.ChoiceField(choices=["observer", "facilitator"])
+
+
 class ProgressRowSerializer(serializers.Serializer):
     membership = serializers.IntegerField(source="membership.pk")
     participant = PersonSerializer(source="membership.participant")
@@ -289,7 +302,7 @@ def progress(request: Request, pk: int) -> Response:
     return Response(ProgressRowSerializer(selectors.console(group).rows, many=True).data)
 
 
-@extend_schema(request=None, responses={202: serializers.DictField()}, tags=TAGS)
+@extend_schema(request=None, responses={202: QueuedCountSerializer}, tags=TAGS)
 @api_view(["POST"])
 @permission_classes([DefaultApiPermission])
 def remind_behind(request: Request, pk: int) -> Response:
@@ -314,7 +327,7 @@ def meetings(request: Request, pk: int) -> Response:
     return Response(MeetingSerializer(qs[:500], many=True).data)
 
 
-@extend_schema(request=None, responses={200: serializers.DictField()}, tags=TAGS)
+@extend_schema(request=None, responses=CreatedCountSerializer, tags=TAGS)
 @api_view(["POST"])
 @permission_classes([DefaultApiPermission])
 def meetings_generate(request: Request, pk: int) -> Response:
@@ -385,7 +398,7 @@ def attendance(request: Request, pk: int, meeting_pk: int) -> Response:
     return Response(AttendanceRowSerializer(rows, many=True).data)
 
 
-@extend_schema(request=FeedbackSerializer, responses={201: serializers.DictField()}, tags=TAGS)
+@extend_schema(request=FeedbackSerializer, responses={201: FeedbackCreatedSerializer}, tags=TAGS)
 @api_view(["POST"])
 @permission_classes([DefaultApiPermission])
 def feedback(request: Request, pk: int, meeting_pk: int) -> Response:

@@ -368,6 +368,15 @@ def active_facilitators(group: StudyGroup) -> list[Facilitation]:
     )
 
 
+def current_members(group: StudyGroup) -> list[Membership]:
+    """Names only (what a co-facilitator sees): no one's progress."""
+    return list(
+        Membership.objects.filter(group=group, status=MembershipStatus.ACTIVE)
+        .select_related("participant")
+        .order_by("participant__last_name", "participant__first_name", "id")
+    )
+
+
 def roster_history(group: StudyGroup) -> QuerySet[Membership]:
     return (
         Membership.objects.filter(group=group)

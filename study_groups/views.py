@@ -152,7 +152,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "role": services.facilitation_role(f.enrollment, timezone.localdate()),
             "year": services.facilitation_year(f.enrollment, timezone.localdate()),
             "feedback_given": given,
-            "members": [r.membership for r in selectors.console(group, now=now).rows],
+            "members": selectors.current_members(group),
         }
         return render(request, "study_groups/facilitator.html", context)
     membership = access.membership
