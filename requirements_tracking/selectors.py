@@ -6,12 +6,13 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from accounts.roles import is_staff_member
 from enrollment.models import Enrollment, ProgramPolicy
 
+from .access import CHECKLIST_READERS
 from .models import Checklist, ChecklistEntry, ChecklistRequirement, ChecklistStatus, PolicyAgreementSignature
 from .progress import (
     ChecklistProgress,
@@ -71,8 +72,10 @@ def checklists_visible_to(user: Any) -> QuerySet[Checklist]:
     qs = Checklist.objects.select_related("enrollment__participant", "enrollment__policy", "attestation")
     if is_staff_member(user):
         return qs
-    # Mentors will see their group members' checklists once study groups say who they are.
-    return qs.filter(enrollment__participant=user)
+    visible = Q(enrollment__participant=user)
+    for rule in CHECKLIST_READERS:  # e.g. a mentor and the members of the groups they lead
+        visible |= Q(enrollment__participant_id__in=rule(user))
+    return qs.filter(visible)
 
 
 def get_checklist_for_user(user: Any, pk: int) -> Checklist:

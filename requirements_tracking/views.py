@@ -38,11 +38,16 @@ def _error_text(exc: ValidationError) -> str:
 
 
 def home_panel_context(request: HttpRequest) -> dict[str, Any]:
+    agreement, signature = selectors.agreement_state(request.user)
+    context: dict[str, Any] = {
+        "progress": None,
+        "agreement_unsigned": agreement is not None and signature is None,
+    }
     enrollment = current_enrollment(request.user)
-    if enrollment is None:
-        return {"progress": None}
-    progress = selectors.progress_for_enrollments([enrollment], _today(request))[enrollment.pk]
-    return {"progress": progress, "enrollment": enrollment}
+    if enrollment is not None:
+        context["progress"] = selectors.progress_for_enrollments([enrollment], _today(request))[enrollment.pk]
+        context["enrollment"] = enrollment
+    return context
 
 
 @participant_required

@@ -278,3 +278,39 @@ def test_signing_through_the_page(cast: Any, ready: Checklist) -> None:
     ready.refresh_from_db()
     assert ready.status == ChecklistStatus.SIGNED and ready.signed_user_agent == "Browser/1.0"
     assert ready.signed_ip == "127.0.0.1"
+
+
+def test_the_page_and_the_api_refuse_changes_to_a_signed_checklist(cast: Any, ready: Checklist) -> None:
+    _sign(cast.participant, ready)
+    requirement = ChecklistRequirement.objects.get(checklist=ready, code="core_series")
+    entry = ChecklistEntry.objects.filter(requirement=requirement).first()
+    before = ChecklistEntry.objects.filter(requirement__checklist=ready).count()
+    client = cast.client_for("participant")
+    page = client.post(reverse("requirements_tracking:entry_undo", args=[entry.pk]), follow=True)
+    assert b"This checklist is signed and can no longer change" in page.content
+    api = client.post(reverse("api:requirements-entry-undo", args=[entry.pk]))
+    assert api.status_code == 409 and api.json()["error"]["code"] == "checklist_signed"
+    again = client.post(
+        reverse("api:requirements-checklist-sign", args=[ready.pk]),
+        {"full_name": "Pat Participant", "password": PASSWORD, "attestation_version": 1},
+        content_type="application/json",
+    )
+    assert again.status_code == 409
+    assert ChecklistEntry.objects.filter(requirement__checklist=ready).count() == before
+
+
+def test_a_registered_reader_rule_lets_a_mentor_read_but_not_change(cast: Any, ready: Checklist) -> None:
+    from requirements_tracking import access
+
+    url = reverse("requirements_tracking:checklist_detail", args=[ready.pk])
+    assert cast.client_for("mentor").get(url).status_code == 404
+    saved = list(access.CHECKLIST_READERS)
+    access.register_checklist_readers(lambda user: [cast.participant.pk] if user == cast.mentor else [])
+    try:
+        assert cast.client_for("mentor").get(url).status_code == 200
+        assert cast.client_for("other_mentor").get(url).status_code == 404
+        entry = ChecklistEntry.objects.filter(requirement__checklist=ready).first()
+        undo = cast.client_for("mentor").post(reverse("requirements_tracking:entry_undo", args=[entry.pk]))
+        assert undo.status_code == 403
+    finally:
+        access.CHECKLIST_READERS[:] = saved

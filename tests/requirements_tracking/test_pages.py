@@ -1,0 +1,61 @@
+"""The home panel, the staff review queue and its query count."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from requirements_tracking.models import AttestationText, Checklist, ChecklistStatus
+from requirements_tracking.selectors import checklist_for
+from tests.support import make_user
+
+from .factories import open_enrollment
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_home_panel_shows_progress_and_asks_for_the_agreement(cast: Any) -> None:
+    open_enrollment(cast.participant)
+    page = cast.client_for("participant").get(reverse("home")).content.decode()
+    assert 'data-testid="home-requirements"' in page
+    assert "Phase I" in page and 'aria-label="Overall progress"' in page
+    assert 'data-testid="agreement-prompt"' in page
+
+
+def _signed_checklists(n: int, prefix: str) -> None:
+    attestation = AttestationText.objects.get(version=1)
+    for i in range(n):
+        user = make_user(f"{prefix}{i}@example.org", ["participant"])
+        checklist = checklist_for(open_enrollment(user))
+        Checklist.objects.filter(pk=checklist.pk).update(
+            status=ChecklistStatus.SIGNED,
+            signed_by=user,
+            signed_at=timezone.now(),
+            signed_name="x",
+            attestation=attestation,
+            content_hash="0" * 64,
+        )
+
+
+def _queue_queries(client: Any) -> tuple[int, str]:
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get(reverse("requirements_tracking:review_queue"))
+    assert page.status_code == 200
+    return len(ctx.captured_queries), page.content.decode()
+
+
+def test_the_review_queue_lists_signed_checklists_in_constant_queries(cast: Any) -> None:
+    client = cast.client_for("staff")
+    client.get(reverse("requirements_tracking:review_queue"))  # the first request saves the session
+    _signed_checklists(1, "a")
+    one, page = _queue_queries(client)
+    assert page.count("Phase I") == 1
+    _signed_checklists(30, "b")
+    many, page = _queue_queries(client)
+    assert page.count("Phase I") == 31
+    assert one == many
