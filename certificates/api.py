@@ -199,7 +199,11 @@ def certificate_detail(request: Request, pk: int) -> Response:
     return Response(CertificateSerializer(selectors.get_certificate_for_user(request.user, pk)).data)
 
 
-@extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY}, tags=["certificates"])
+@extend_schema(
+    responses={(200, "application/pdf"): OpenApiTypes.BINARY},
+    tags=["certificates"],
+    operation_id="certificates_download",
+)
 @api_view(["GET"])
 @permission_classes([DefaultApiPermission])
 def certificate_download(request: Request, pk: int) -> HttpResponse:
@@ -301,7 +305,12 @@ def bulk_job_detail(request: Request, pk: int) -> Response:
     return Response(BulkJobSerializer(get_object_or_404(BulkPrintJob, pk=pk)).data)
 
 
-@extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY}, tags=["certificates"])
+@extend_schema(
+    responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+    tags=["certificates"],
+    operation_id="certificates_bulk_jobs_download",
+    parameters=[OpenApiParameter("kind", str, OpenApiParameter.PATH, enum=["pdf", "zip"])],
+)
 @api_view(["GET"])
 @permission_classes([IsAdminRole])
 def bulk_job_download(request: Request, pk: int, kind: str) -> HttpResponse:

@@ -10,6 +10,12 @@ from .models import CertificateLevel
 
 
 class RevokeForm(forms.Form):
+    """On the same page as ReissueForm: distinct element ids, same field names."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "revoke_%s")
+        super().__init__(*args, **kwargs)
+
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=2000,
@@ -18,6 +24,10 @@ class RevokeForm(forms.Form):
 
 
 class ReissueForm(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "reissue_%s")
+        super().__init__(*args, **kwargs)
+
     legal_name = forms.CharField(
         max_length=200,
         help_text="The name on the new certificate. Correct the participant's profile too.",

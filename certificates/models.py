@@ -184,5 +184,22 @@ class BulkPrintJob(models.Model):
         return int(self.done_count * 100 / self.total)
 
     @property
+    def filters_display(self) -> str:
+        parts = []
+        f = self.filters or {}
+        if f.get("level") in CertificateLevel.values:
+            parts.append(CertificateLevel(f["level"]).label)
+        if f.get("completed_from") or f.get("completed_to"):
+            parts.append(f"completed {f.get('completed_from') or '…'} to {f.get('completed_to') or '…'}")
+        if f.get("organization"):
+            from enrollment.models import Organization
+
+            org = Organization.objects.filter(pk=f["organization"]).first()
+            parts.append(f"organization: {org or f['organization']}")
+        if f.get("not_printed"):
+            parts.append("not printed yet")
+        return " · ".join(parts) or "every current certificate"
+
+    @property
     def is_finished(self) -> bool:
         return self.status in (BulkPrintStatus.DONE, BulkPrintStatus.FAILED)

@@ -185,9 +185,11 @@ def reissue(request: HttpRequest, pk: int) -> HttpResponse:
 @admin_required
 @require_http_methods(["GET", "POST"])
 def bulk_print(request: HttpRequest) -> HttpResponse:
+    """The filters, a count of what they match ("count"), and starting the job (any other POST)."""
+    status = 200
     if request.method == "POST":
         form = BulkPrintForm(request.POST)
-        if form.is_valid():
+        if form.is_valid() and request.POST.get("action") != "count":
             try:
                 job = services.bulk_print_start(
                     actor=request.user, filters=form.filters(), mark_printed=form.cleaned_data["mark_printed"]
@@ -197,17 +199,16 @@ def bulk_print(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, f"Printing {job.total} certificates. This page shows the progress.")
                 return redirect("certificates:bulk_job", pk=job.pk)
+        if not form.is_valid():
+            status = 400
     else:
-        form = BulkPrintForm(request.GET or None, initial={"not_printed": True, "mark_printed": True})
+        form = BulkPrintForm(initial={"not_printed": True, "mark_printed": True})
     matching = None
     if form.is_bound and form.is_valid():
         matching = selectors.bulk_print_queryset(form.filters()).count()
     jobs = list(selectors.bulk_jobs()[:10])
     return render(
-        request,
-        "certificates/bulk.html",
-        {"form": form, "matching": matching, "jobs": jobs},
-        status=400 if request.method == "POST" else 200,
+        request, "certificates/bulk.html", {"form": form, "matching": matching, "jobs": jobs}, status=status
     )
 
 

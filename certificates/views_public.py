@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -9,6 +11,8 @@ from django.views.decorators.http import require_GET
 
 from .ratelimit import retry_after, verify_allowed
 from .selectors import verification_for_code
+
+_DATE_KEYS = ("completion_date", "issue_date", "revoked_on", "superseded_on")
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -42,7 +46,10 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
     if not verify_allowed(request):
         return _too_many(request, json=False)
     result = verification_for_code(code)
-    return _private(render(request, "certificates/verify.html", {"result": result, "code": code}))
+    dates = {k: date.fromisoformat(v) for k, v in result.items() if k in _DATE_KEYS and v}
+    return _private(
+        render(request, "certificates/verify.html", {"result": result, "dates": dates, "code": code})
+    )
 
 
 @require_GET

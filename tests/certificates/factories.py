@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from datetime import date
 from typing import Any
 
@@ -20,7 +21,14 @@ from tests.support import make_user
 
 
 def policy() -> ProgramPolicy:
-    return ProgramPolicy.objects.order_by("effective_from").first()  # the seeded "December 2025"
+    """The seeded "December 2025" policy (seeded again after a transactional test flushed it)."""
+    found = ProgramPolicy.objects.order_by("effective_from").first()
+    if found is None:
+        from django.apps import apps
+
+        importlib.import_module("enrollment.migrations.0002_december_2025_policy").seed(apps, None)
+        found = ProgramPolicy.objects.order_by("effective_from").first()
+    return found
 
 
 def profile(user: Any, legal_name: str, organization: Organization | None = None) -> ParticipantProfile:
