@@ -317,6 +317,8 @@ SPECTACULAR_SETTINGS = {
 # --- Program settings --------------------------------------------------------------------------
 CERTIFICATE_ISSUER_NAME = env.str("CERTIFICATE_ISSUER_NAME", default="The Neurosequential Network")
 CERTIFICATE_PAGE_SIZE = env.str("CERTIFICATE_PAGE_SIZE", default="letter")  # "letter" or "A4"
+# Largest evidence file a participant may attach to a checklist entry (PDF, PNG or JPEG).
+REQUIREMENTS_EVIDENCE_MAX_BYTES = env.int("REQUIREMENTS_EVIDENCE_MAX_BYTES", default=5 * 1024 * 1024)
 # How far ahead study-group meetings are materialized from each group's recurrence rule.
 STUDY_GROUP_MEETING_WINDOW_DAYS = env.int("STUDY_GROUP_MEETING_WINDOW_DAYS", default=120)
 
