@@ -137,12 +137,13 @@ CELERY_RESULT_BACKEND = env.str(
 )
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = Path(env.str("CELERY_FILESYSTEM_DIR", default=str(VAR_DIR / "celery" / "broker")))
-    for _d in (_broker_dir, _broker_dir.parent / "processed", _broker_dir.parent / "results"):
+    for _d in (_broker_dir, *(_broker_dir.parent / n for n in ("processed", "results", "control"))):
         _d.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
         "processed_folder": str(_broker_dir.parent / "processed"),
+        "control_folder": str(_broker_dir.parent / "control"),
         "store_processed": False,
     }
 else:
