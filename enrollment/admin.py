@@ -112,7 +112,7 @@ class PaymentInline(admin.TabularInline):
 
 
 class WaiverInline(PaymentInline):
-    model = Waiver
+    model = Waiver  # type: ignore[assignment]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return [f.name for f in Waiver._meta.fields]

@@ -151,7 +151,7 @@ class TransitionRequestForm(forms.Form):
 
     def __init__(self, *args: Any, phases: list[tuple[str, str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["to_phase"].choices = phases or []
+        self.fields["to_phase"].choices = phases or []  # type: ignore[attr-defined]
 
 
 class ExtensionRequestForm(forms.Form):
@@ -194,3 +194,17 @@ class ImportUploadForm(forms.Form):
             return upload.read().decode("utf-8-sig")
         except UnicodeDecodeError:
             raise forms.ValidationError("The file is not UTF-8 text: save it as CSV UTF-8.") from None
+
+
+class ProfileForm(ApplicationForm):
+    """The application's questions without the agreement: for keeping the profile current."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["agreed_to_policy"]
+
+    def service_kwargs(self) -> dict[str, Any]:
+        self.cleaned_data.setdefault("agreed_to_policy", True)
+        kwargs = super().service_kwargs()
+        del kwargs["agreed_to_policy"]
+        return kwargs

@@ -248,7 +248,8 @@ def _check_across_rows(preview: Preview) -> None:
     )
     seen_open: dict[tuple[str, str], int] = {}
     for row in preview.rows:
-        email, phase = row.values.get("email"), row.values.get("phase")
+        email: str = row.values.get("email") or ""
+        phase: str | None = row.values.get("phase")
         row.new_participant = email not in existing
         if not phase:
             continue

@@ -100,7 +100,7 @@ def invoices_with_balance(qs: QuerySet[Invoice] | None = None) -> QuerySet[Invoi
 
 def invoice_balance(invoice: Invoice) -> Decimal:
     row = (
-        invoices_with_balance(Invoice.objects.filter(pk=invoice.pk)).values_list("balance", flat=True).first()
+        invoices_with_balance(Invoice.objects.filter(pk=invoice.pk)).values_list("balance", flat=True).first()  # type: ignore[misc]
     )
     return Decimal(row if row is not None else 0).quantize(Decimal("0.01"))
 
@@ -260,7 +260,10 @@ def organizations_near_site_threshold(*, margin: int = 0) -> QuerySet[Organizati
     policy = active_policy()
     if policy is None:
         return qs.none()
-    return qs.filter(clinician_count__gte=max(1, policy.site_certification_threshold - margin))
+    return qs.filter(
+        # type: ignore[misc]
+        clinician_count__gte=max(1, policy.site_certification_threshold - margin)
+    )
 
 
 def invoice_with_balance(invoice: Invoice) -> Invoice:

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from . import selectors
 from .dates import share_elapsed
-from .models import ApplicationStatus, EnrollmentStatus, RequestStatus
+from .models import ApplicationStatus, EnrollmentStatus, Phase, RequestStatus
 from .services.transitions import MAY_EXTEND, MAY_REQUEST_TRANSITION, PHASE_MOVES, free_extension_left
 
 
@@ -20,7 +20,7 @@ def certification_summary(user: Any, as_of: date | None = None) -> dict[str, Any
     current = next((e for e in enrollments if e.is_open), None)
     application = selectors.latest_application(user)
     invoices = list(selectors.invoices_of(user).order_by("-issued_on", "-id"))
-    balance = sum((inv.balance for inv in invoices), Decimal("0.00"))
+    balance = sum((inv.balance for inv in invoices), Decimal("0.00"))  # type: ignore[attr-defined]
     pending_transition = pending_extension = None
     next_steps: list[str] = []
     info: dict[str, Any] = {}
@@ -37,7 +37,7 @@ def certification_summary(user: Any, as_of: date | None = None) -> dict[str, Any
             "may_request_extension": current.status in MAY_EXTEND
             and current.rule.extensions_allowed
             and not pending_extension,
-            "next_phases": [(p, p.label) for p in PHASE_MOVES.get(current.phase, ())],
+            "next_phases": [(p, Phase(p).label) for p in PHASE_MOVES.get(current.phase, ())],
         }
         if current.status == EnrollmentStatus.AWAITING_FEE:
             next_steps.append(

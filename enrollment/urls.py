@@ -7,6 +7,7 @@ app_name = "enrollment"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", participant.my_certification, name="my_certification"),
     path("apply/", participant.apply, name="apply"),
+    path("profile/", participant.profile, name="profile"),
     path("enrollments/<int:pk>/move-on/", participant.request_transition, name="request_transition"),
     path("enrollments/<int:pk>/more-time/", participant.request_extension, name="request_extension"),
     path("staff/applications/", staff.applications, name="staff_applications"),

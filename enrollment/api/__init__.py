@@ -11,6 +11,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("organizations/", v.OrganizationList.as_view(), name="enrollment-organization-list"),
     path("participants/", v.ParticipantList.as_view(), name="enrollment-participant-list"),
     path("participants/<int:pk>/", v.participant_detail, name="enrollment-participant-detail"),
+    path("participants/<int:pk>/profile/", v.participant_profile, name="enrollment-participant-profile"),
     path("applications/", v.ApplicationList.as_view(), name="enrollment-application-list"),
     path("applications/<int:pk>/", v.application_detail, name="enrollment-application-detail"),
     path("applications/<int:pk>/approve/", v.application_approve, name="enrollment-application-approve"),

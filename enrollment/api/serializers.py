@@ -205,6 +205,10 @@ class ApplicationSubmitSerializer(serializers.Serializer):
     licenses = LicenseInSerializer(many=True)
 
 
+class ProfileInSerializer(ApplicationSubmitSerializer):
+    agreed_to_policy = None  # type: ignore[assignment]
+
+
 class DecisionReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
@@ -348,7 +352,7 @@ class ImportRowSerializer(serializers.Serializer):
     start_date = serializers.CharField()
     term_end = serializers.CharField()
     new_participant = serializers.BooleanField()
-    errors = serializers.ListField(child=serializers.CharField())
+    errors = serializers.ListField(child=serializers.CharField())  # type: ignore[assignment]
 
 
 class ImportResultSerializer(serializers.Serializer):

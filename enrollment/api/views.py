@@ -79,6 +79,18 @@ def participant_detail(request: Request, pk: int) -> Response:
     return Response(s.ParticipantSerializer(person, context=_ctx(request)).data)
 
 
+@extend_schema(tags=TAG, request=s.ProfileInSerializer, responses=s.ParticipantSerializer)
+@api_view(["PUT"])
+def participant_profile(request: Request, pk: int) -> Response:
+    """Replace the participant's profile (its degrees and licenses included). The owner or staff."""
+    person = selectors.get_participant_for_user(request.user, pk)
+    body = s.ProfileInSerializer(data=request.data)
+    body.is_valid(raise_exception=True)
+    services.profile_update(actor=request.user, participant=person, **body.validated_data)
+    person = selectors.get_participant_for_user(request.user, pk)
+    return Response(s.ParticipantSerializer(person, context=_ctx(request)).data)
+
+
 @extend_schema(tags=TAG, responses=s.SummarySerializer)
 @api_view(["GET"])
 @permission_classes([IsParticipant])
@@ -333,7 +345,7 @@ class InvoiceList(generics.ListCreateAPIView):
             return Invoice.objects.none()
         qs = selectors.invoices_visible_to(self.request.user).order_by("-issued_on", "-id")
         who = self.request.query_params.get("participant")
-        return qs.filter(participant=who) if who and who.isdigit() else qs
+        return qs.filter(participant_id=int(who)) if who and who.isdigit() else qs
 
     @extend_schema(request=s.InvoiceInSerializer, responses={201: s.InvoiceSerializer})
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:

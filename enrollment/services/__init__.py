@@ -17,6 +17,7 @@ from .core import (
 )
 from .fees import invoice_issue, invoice_waive, parse_amount, payment_record
 from .imports import import_batch_commit, import_batch_create, import_commit, import_preview
+from .profiles import profile_update
 from .transitions import (
     FEE_KIND,
     PHASE_MOVES,
@@ -63,6 +64,7 @@ __all__ = [
     "payment_record",
     "phase_move_allowed",
     "policy_for",
+    "profile_update",
     "transition_request_approve",
     "transition_request_create",
     "transition_request_refuse",

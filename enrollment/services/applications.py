@@ -88,6 +88,43 @@ def _clean_licenses(licenses: list[dict[str, Any]], errors: dict[str, list[str]]
     return cleaned
 
 
+def save_profile(
+    *,
+    participant: Any,
+    legal_name: str,
+    organization: Organization | None,
+    organization_name: str,
+    currently_practicing: bool,
+    populations: list[str],
+    practice_setting: str,
+    prior_case_based_series: bool,
+    degrees: list[dict[str, Any]],
+    licenses: list[dict[str, Any]],
+) -> ParticipantProfile:
+    """Write checked profile data; the degrees and licenses given replace the stored ones."""
+    if organization is None and organization_name.strip():
+        organization = Organization.objects.filter(name__iexact=organization_name.strip()).first() or (
+            Organization.objects.create(name=organization_name.strip()[:200])
+        )
+    profile, _ = ParticipantProfile.objects.update_or_create(
+        user=participant,
+        defaults={
+            "legal_name": legal_name[:200],
+            "organization": organization,
+            "currently_practicing": bool(currently_practicing),
+            "populations_served": populations,
+            "practice_setting": (practice_setting or "").strip()[:200],
+            "prior_case_based_series": bool(prior_case_based_series),
+        },
+    )
+    profile.degrees.all().delete()
+    Degree.objects.bulk_create(Degree(profile=profile, **d) for d in degrees)
+    profile.licenses.all().delete()
+    License.objects.bulk_create(License(profile=profile, **lic) for lic in licenses)
+
+    return profile
+
+
 @transaction.atomic
 def application_submit(
     *,
@@ -152,25 +189,18 @@ def application_submit(
         .filter(participant=participant, status__in=[A.SUBMITTED, A.INFO_REQUESTED])
         .first()
     )
-    if organization is None and organization_name.strip():
-        organization = Organization.objects.filter(name__iexact=organization_name.strip()).first() or (
-            Organization.objects.create(name=organization_name.strip()[:200])
-        )
-    profile, _ = ParticipantProfile.objects.update_or_create(
-        user=participant,
-        defaults={
-            "legal_name": legal_name[:200],
-            "organization": organization,
-            "currently_practicing": bool(currently_practicing),
-            "populations_served": populations,
-            "practice_setting": (practice_setting or "").strip()[:200],
-            "prior_case_based_series": bool(prior_case_based_series),
-        },
+    save_profile(
+        participant=participant,
+        legal_name=legal_name,
+        organization=organization,
+        organization_name=organization_name,
+        currently_practicing=currently_practicing,
+        populations=populations,
+        practice_setting=practice_setting,
+        prior_case_based_series=prior_case_based_series,
+        degrees=clean_degrees,
+        licenses=clean_licenses,
     )
-    profile.degrees.all().delete()
-    Degree.objects.bulk_create(Degree(profile=profile, **d) for d in clean_degrees)
-    profile.licenses.all().delete()
-    License.objects.bulk_create(License(profile=profile, **lic) for lic in clean_licenses)
 
     now = timezone.now()
     if existing is None:

@@ -29,8 +29,9 @@ def _batch(pk: int) -> ImportBatch:
 def import_upload(request: HttpRequest) -> HttpResponse:
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
+        upload = request.FILES.get("file")
         batch, _ = services.import_batch_create(
-            actor=request.user, text=form.cleaned_data["file"], filename=request.FILES["file"].name
+            actor=request.user, text=form.cleaned_data["file"], filename=getattr(upload, "name", "") or ""
         )
         return redirect("enrollment:staff_import_batch", pk=batch.pk)
     recent = ImportBatch.objects.select_related("uploaded_by")[:10]

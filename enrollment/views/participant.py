@@ -14,7 +14,7 @@ from accounts.access import participant_required
 from accounts.errors import DomainError
 
 from .. import selectors, services
-from ..forms import ApplicationForm, ExtensionRequestForm, TransitionRequestForm
+from ..forms import ApplicationForm, ExtensionRequestForm, ProfileForm, TransitionRequestForm
 from ..models import ApplicationStatus, Enrollment, EnrollmentStatus, Phase
 from ..summary import certification_summary
 from .common import attempt, error_text, form_errors
@@ -98,7 +98,7 @@ def _own_enrollment(request: HttpRequest, pk: int) -> Enrollment:
 @require_POST
 def request_transition(request: HttpRequest, pk: int) -> HttpResponse:
     enrollment = _own_enrollment(request, pk)
-    phases = [(p, p.label) for p in services.PHASE_MOVES.get(enrollment.phase, ())]
+    phases = [(p, Phase(p).label) for p in services.PHASE_MOVES.get(enrollment.phase, ())]
     form = TransitionRequestForm(request.POST, phases=phases)
     if not form.is_valid():
         messages.error(request, form_errors(form))
@@ -131,3 +131,27 @@ def request_extension(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Your request for more time is sent to staff.")
     return redirect("enrollment:my_certification")
+
+
+@participant_required
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    current = selectors.profile_of(user)
+    if current is None:
+        messages.info(request, "Your profile is made when you apply for Phase I.")
+        return redirect("enrollment:apply")
+    form = ProfileForm(request.POST or None, initial=ProfileForm.initial_from(current, user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.profile_update(actor=user, participant=user, **form.service_kwargs())
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for name, errs in exc.message_dict.items():
+                    form.add_error(name if name in form.fields else None, errs)
+            else:
+                form.add_error(None, exc)
+        else:
+            messages.success(request, "Your profile is saved.")
+            return redirect("enrollment:my_certification")
+    return render(request, "enrollment/profile.html", {"form": form})

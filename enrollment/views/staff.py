@@ -149,8 +149,8 @@ def participant_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     enrollments = list(selectors.enrollments_of(person).prefetch_related("policy__phase_rules"))
     for e in enrollments:
-        e.free_left = free_extension_left(e) if e.is_open else 0
-        e.unapplied_continuations = [
+        e.free_left = free_extension_left(e) if e.is_open else 0  # type: ignore[attr-defined]
+        e.unapplied_continuations = [  # type: ignore[attr-defined]
             i
             for i in invoices
             if i.kind == "continuation_fee" and i.enrollment_id == e.pk and i.continuation_recorded_at is None
@@ -163,7 +163,7 @@ def participant_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "profile": selectors.profile_of(person),
             "enrollments": enrollments,
             "invoices": invoices,
-            "balance": sum((i.balance for i in invoices), Decimal("0.00")),
+            "balance": sum((i.balance for i in invoices), Decimal("0.00")),  # type: ignore[attr-defined]
             "applications": selectors.applications_visible_to(request.user)
             .filter(participant=person)
             .order_by("-submitted_at"),
@@ -344,7 +344,7 @@ def transition_refuse(request: HttpRequest, pk: int) -> HttpResponse:
 def extensions(request: HttpRequest) -> HttpResponse:
     pending = list(selectors.extension_requests_visible_to(request.user).filter(status=RequestStatus.PENDING))
     for r in pending:
-        r.free_left = free_extension_left(r.enrollment)
+        r.free_left = free_extension_left(r.enrollment)  # type: ignore[attr-defined]
     decided = (
         selectors.extension_requests_visible_to(request.user)
         .exclude(status=RequestStatus.PENDING)

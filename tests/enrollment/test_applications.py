@@ -200,3 +200,36 @@ def test_license_numbers_are_masked_to_others_and_never_in_the_audit_log(cast: A
     assert LicenseSerializer(lic, context={"viewer": cast.mentor}).data["number"] == "•••789"
     assert not AuditEntry.objects.filter(changes__icontains="123456789").exists()
     assert not AuditEntry.objects.filter(target_label__icontains="123456789").exists()
+
+
+def test_an_enrolled_participant_keeps_the_profile_current(cast: Any) -> None:
+    application = submitted_application(cast.participant)
+    services.application_approve(actor=cast.staff, application=application)
+    client = cast.client_for("participant")
+    assert client.get(reverse("enrollment:profile")).status_code == 200
+    response = client.post(
+        reverse("enrollment:profile"),
+        form_data(license_expires_on="2031-03-31", license_number="LCSW-NEW-42"),
+    )
+    assert response.status_code == 302
+    lic = cast.participant.profile.licenses.get()
+    assert lic.expires_on == date(2031, 3, 31) and lic.number == "LCSW-NEW-42"
+    bad = client.post(reverse("enrollment:profile"), form_data(legal_name=""))
+    assert bad.status_code == 200
+    assert cast.participant.profile.legal_name == "Patricia Q. Participant"
+    body = application_data(legal_name="Patricia Participant")
+    body["licenses"][0]["expires_on"] = "2032-01-01"
+    del body["agreed_to_policy"]
+    api = client.put(
+        reverse("api:enrollment-participant-profile", args=[cast.participant.pk]),
+        body,
+        content_type="application/json",
+    )
+    assert api.status_code == 200 and api.json()["profile"]["legal_name"] == "Patricia Participant"
+    other = cast.client_for("other_participant").put(
+        reverse("api:enrollment-participant-profile", args=[cast.participant.pk]),
+        body,
+        content_type="application/json",
+    )
+    assert other.status_code == 404
+    assert not AuditEntry.objects.filter(changes__icontains="LCSW-NEW").exists()

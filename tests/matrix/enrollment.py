@@ -65,6 +65,11 @@ CASES: list[Case] = [
     page("enrollment:my_certification", PARTICIPANTS),
     # 200 (the form) or a redirect to their page for people already enrolled (other apps' worlds enroll some).
     page("enrollment:apply", PARTICIPANTS, ok="ok"),
+    # The profile page: the form, or a redirect to apply for people without a profile yet.
+    page("enrollment:profile", PARTICIPANTS, ok="ok"),
+    page(
+        "enrollment:profile", PARTICIPANTS, method="post", ok="ok", data={"legal_name": ""}, note="bad input"
+    ),
     page("enrollment:apply", PARTICIPANTS, method="post", ok="ok", data={"legal_name": ""}, note="bad input"),
     page(
         "enrollment:request_transition",
@@ -175,6 +180,17 @@ CASES: list[Case] = [
     api("api:enrollment-organization-list", EVERYONE),
     api("api:enrollment-participant-list", EVERYONE),
     api("api:enrollment-participant-detail", OWNER | STAFF, kwargs=_person, not_found=NOT_OWNER),
+    api(
+        "api:enrollment-participant-profile",
+        OWNER | STAFF,
+        method="put",
+        ok=400,
+        kwargs=_person,
+        content_type=JSON,
+        data=lambda w: {**_submit_body(), "legal_name": ""},
+        not_found=NOT_OWNER,
+        note="bad input",
+    ),
     api("api:enrollment-application-list", EVERYONE),
     api("api:enrollment-application-detail", OWNER | STAFF, kwargs=_pk("application"), not_found=NOT_OWNER),
     api("api:enrollment-list", EVERYONE),
