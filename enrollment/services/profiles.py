@@ -45,7 +45,7 @@ def profile_update(
     clean_licenses = _clean_licenses(list(licenses or []), errors)
     if errors:
         raise ValidationError(errors)
-    before = (
+    before: dict[str, Any] = (
         ParticipantProfile.objects.filter(user=participant).values("legal_name", "organization_id").first()
         or {}
     )
