@@ -262,7 +262,8 @@ def _record(
             external_id=data.get("external_id", ""),
             source=source,
         )
-        report.balance = selectors.balance_for(participant)  # type: ignore[attr-defined]
+        after = getattr(report, "balance_after", None)
+        report.balance = after if after is not None else selectors.balance_for(participant)  # type: ignore[attr-defined]
         return 201, dict(RecordedSerializer(report).data)
 
     if not key:

@@ -104,8 +104,9 @@ def report_record(
             }
         )
     needs_token = tokens.tokens_needed(enrollment)
+    account, balance = None, None
     if needs_token:
-        tokens.lock_and_check_balance(participant)  # holds the account lock until commit
+        account, balance = tokens.lock_and_check_balance(participant)  # locked until commit
     report = MetricReport.objects.create(
         participant=participant,
         enrollment=enrollment,
@@ -118,7 +119,8 @@ def report_record(
         recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     if needs_token:
-        tokens.tokens_consume_for_report(report=report, actor=actor)
+        tokens.tokens_consume_for_report(report=report, actor=actor, account=account)
+        report.balance_after = balance - 1  # type: ignore[attr-defined,operator]
     if report_type == ReportType.FIDELITY:
         fidelity.fidelity_submit(report=report)
     return report

@@ -123,10 +123,12 @@ def on_enrollment_started(enrollment: Enrollment) -> None:
     tokens_grant_for_year(enrollment)
 
 
-def tokens_consume_for_report(*, report: MetricReport, actor: Any) -> TokenLedgerEntry:
+def tokens_consume_for_report(
+    *, report: MetricReport, actor: Any, account: TokenAccount | None = None
+) -> TokenLedgerEntry:
     """Spend one token for `report`. Call inside the transaction that created the report; the account
     must already be locked by the caller (report_record does it before checking the balance)."""
-    account = account_for(report.participant)
+    account = account or account_for(report.participant)
     return _append(
         account=account,
         kind=LedgerKind.CONSUME,
@@ -139,8 +141,8 @@ def tokens_consume_for_report(*, report: MetricReport, actor: Any) -> TokenLedge
     )
 
 
-def lock_and_check_balance(participant: Any) -> int:
-    """Lock the clinician's account and answer the balance; refuse when nothing is left."""
+def lock_and_check_balance(participant: Any) -> tuple[TokenAccount, int]:
+    """Lock the clinician's account and answer it with the balance; refuse when nothing is left."""
     account = account_for(participant)
     _lock_account(account.pk)
     balance = balance_of(account.pk)
@@ -149,7 +151,7 @@ def lock_and_check_balance(participant: Any) -> int:
             f"{participant} has no metric tokens left for this year (balance {balance}). "
             "Staff can grant more."
         )
-    return balance
+    return account, balance
 
 
 @transaction.atomic
