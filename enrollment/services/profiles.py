@@ -45,10 +45,8 @@ def profile_update(
     clean_licenses = _clean_licenses(list(licenses or []), errors)
     if errors:
         raise ValidationError(errors)
-    before: dict[str, Any] = (
-        ParticipantProfile.objects.filter(user=participant).values("legal_name", "organization_id").first()
-        or {}
-    )
+    row = ParticipantProfile.objects.filter(user=participant).values("legal_name", "organization_id").first()
+    before: dict[str, Any] = dict(row) if row else {}
     profile = save_profile(
         participant=participant,
         legal_name=legal_name,
