@@ -17,6 +17,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 
 
 def test_a_mentor_takes_attendance_and_sees_progress_move(page: Any) -> None:
+    f.ensure_program_data()
     mentor = make_user("mentor-b@example.org", ["mentor"], first_name="Morgan", last_name="Mentor")
     start = timezone.localdate() - timedelta(days=45)
     group = f.group(mentor, starts_on=start, name="Tuesday Certification Study Group")
@@ -61,6 +62,7 @@ def test_a_mentor_takes_attendance_and_sees_progress_move(page: Any) -> None:
 def test_a_participant_and_a_trainer_see_their_views(page: Any) -> None:
     from enrollment.models import Phase
 
+    f.ensure_program_data()
     mentor = make_user("mentor-c@example.org", ["mentor"], first_name="Morgan", last_name="Mentor")
     start = timezone.localdate() - timedelta(days=45)
     group = f.group(mentor, starts_on=start, name="Evening Certification Study Group")

@@ -66,3 +66,16 @@ def at(y: int, m: int, d: int, h: int = 12) -> datetime:
     from datetime import UTC as utc
 
     return datetime(y, m, d, h, tzinfo=utc)
+
+
+def ensure_program_data() -> None:
+    """A transactional test (live server) may start after another one flushed the database: put back the
+    policy and requirement templates the data migrations seed (both seeds are idempotent)."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    if ProgramPolicy.objects.filter(name="December 2025").exists():
+        return
+    import_module("enrollment.migrations.0002_december_2025_policy").seed(apps, None)
+    import_module("requirements_tracking.migrations.0003_december_2025_requirements").seed(apps, None)
