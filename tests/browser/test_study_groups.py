@@ -98,3 +98,26 @@ def test_a_participant_and_a_trainer_see_their_views(page: Any) -> None:
     page.get_by_role("button", name="Submit feedback").click()
     assert "feedback is recorded" in page.locator(".messages").inner_text()
     shot(page, "study-groups-trainer")
+
+
+def test_staff_create_a_group_and_see_it_listed(page: Any) -> None:
+    from tests.support import totp_code
+
+    f.ensure_program_data()
+    make_user("mentor-d@example.org", ["mentor"], first_name="Mina", last_name="Mentor")
+    staff = make_user("staff-d@example.org", ["staff"], mfa=True, first_name="Sam", last_name="Staff")
+    browser_sign_in(page, staff.email, PASSWORD, totp=lambda: totp_code(staff))
+    page.goto("/groups/new/?kind=certification")
+    page.get_by_label("Name").fill("Spring Certification Study Group")
+    page.get_by_label("Cohort").fill("2026 spring")
+    page.get_by_label("Mentors").select_option(label="Mina Mentor <mentor-d@example.org>")
+    page.get_by_label("Capacity").fill("12")
+    page.get_by_label("Starts on").fill(timezone.localdate().isoformat())
+    page.get_by_label("Start time").fill("15:00")
+    shot(page, "study-groups-create")
+    page.get_by_role("button", name="Create group").click()
+    assert "meetings are scheduled" in page.locator(".messages").inner_text()
+    assert page.get_by_test_id("upcoming-meetings").locator("li").count() == 5
+    page.goto("/groups/")
+    assert page.get_by_role("link", name="Spring Certification Study Group").is_visible()
+    shot(page, "study-groups-index-staff")
