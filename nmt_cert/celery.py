@@ -27,4 +27,10 @@ app.conf.beat_schedule = {
         "task": "maintenance.tasks.enforce_rules_daily",
         "schedule": crontab(hour=10, minute=5),
     },
+    # Study-group meetings are materialized from each group's recurrence rule a window ahead
+    # (settings.STUDY_GROUP_MEETING_WINDOW_DAYS); idempotent.
+    "study-groups-materialize": {
+        "task": "study_groups.tasks.materialize_all_meetings",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
