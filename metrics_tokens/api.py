@@ -13,7 +13,7 @@ from typing import Any
 
 from django.urls import path
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.parsers import FormParser, JSONParser
@@ -25,25 +25,10 @@ from accounts.api_errors import error_body
 from accounts.api_permissions import IsParticipant, IsStaffMember
 
 from . import selectors, services
+from .api_schema import ERROR, TAG
 from .models import LedgerKind, MetricReport, ReportSource, ReportType
 
-TAG = "metric reports and tokens"
-
-
 # --- Serializers ---------------------------------------------------------------------------------
-
-
-class ErrorDetailSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="no_access, no_balance, idempotency_key_reused, invalid, …")
-    message = serializers.CharField()
-    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
-
-
-class ErrorSerializer(serializers.Serializer):
-    error = ErrorDetailSerializer()
-
-
-ERROR = OpenApiResponse(response=ErrorSerializer, description='`{"error": {"code", "message", "fields"}}`')
 
 
 class EnrollmentBrief(serializers.Serializer):

@@ -15,7 +15,8 @@ from rest_framework.views import APIView
 from accounts.api_permissions import IsParticipant, IsStaffMember
 
 from . import selectors, services
-from .api import ERROR, TAG, AdjustSerializer, LedgerEntrySerializer, RefundSerializer, access_data
+from .api import AdjustSerializer, LedgerEntrySerializer, RefundSerializer, access_data
+from .api_schema import ERROR, TAG
 from .models import FidelityExercise, TokenLedgerEntry
 
 FIDELITY_TAG = "fidelity exercise"

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 
 from .models import LedgerKind, ReportType
@@ -46,14 +44,12 @@ class ExerciseForm(forms.Form):
     title = forms.CharField(max_length=200)
     case_abstract = forms.FileField(help_text="The case abstract clinicians score (PDF or document).")
     qa_session_at = forms.DateTimeField(
-        widget=DateTimeInput, label="Q&A session (date and time, in your time zone)"
+        widget=DateTimeInput,
+        label="Q&A session (date and time, in your time zone)",
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
     )
     qa_session_link = forms.URLField(label="Q&A session link", assume_scheme="https")
     deadline = forms.DateField(widget=DateInput, label="Submission deadline (last day)")
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["qa_session_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 
 
 class PublishForm(forms.Form):

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -217,7 +218,7 @@ def fidelity_self_scored(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-def fidelity_file(request: HttpRequest, pk: int, which: str) -> HttpResponse:
+def fidelity_file(request: HttpRequest, pk: int, which: str) -> HttpResponseBase:
     if not request.user.is_authenticated:
         from django.contrib.auth.views import redirect_to_login
 

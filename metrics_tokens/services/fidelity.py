@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
@@ -37,7 +37,7 @@ def fidelity_exercise_create(
     actor: Any,
     year: int,
     title: str,
-    case_abstract: UploadedFile,
+    case_abstract: File,
     qa_session_at: datetime,
     qa_session_link: str,
     deadline: date,
@@ -114,7 +114,7 @@ def fidelity_publish_results(
     *,
     actor: Any,
     exercise: FidelityExercise,
-    scored_report: UploadedFile,
+    scored_report: File,
     self_scoring_instructions: str,
     feedback_recording_link: str,
     today: date | None = None,
