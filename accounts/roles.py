@@ -49,6 +49,27 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "enrollment.view_enrollment",
         "enrollment.view_invoice",
         "enrollment.view_application",
+        # Requirement templates, attestation and agreement texts, call series (requirements_tracking.admin);
+        # checklists and entries are read-only there.
+        "requirements_tracking.view_requirementtemplate",
+        "requirements_tracking.add_requirementtemplate",
+        "requirements_tracking.change_requirementtemplate",
+        "requirements_tracking.view_requirementtemplateitem",
+        "requirements_tracking.add_requirementtemplateitem",
+        "requirements_tracking.change_requirementtemplateitem",
+        "requirements_tracking.delete_requirementtemplateitem",
+        "requirements_tracking.view_attestationtext",
+        "requirements_tracking.add_attestationtext",
+        "requirements_tracking.change_attestationtext",
+        "requirements_tracking.view_policyagreement",
+        "requirements_tracking.add_policyagreement",
+        "requirements_tracking.change_policyagreement",
+        "requirements_tracking.view_callseries",
+        "requirements_tracking.change_callseries",
+        "requirements_tracking.view_calloccurrence",
+        "requirements_tracking.change_calloccurrence",
+        "requirements_tracking.view_checklist",
+        "requirements_tracking.view_checklistentry",
     ],
 }
 

@@ -84,6 +84,8 @@ class ChecklistRequirementSerializer(serializers.Serializer):
 
 class ChecklistSerializer(serializers.ModelSerializer):
     participant_email = serializers.EmailField(source="enrollment.participant.email", read_only=True)
+    # A plain string (not an enum) so the schema does not collide with other apps' "status" enums.
+    status = serializers.CharField(read_only=True, help_text="open, signed, verified or returned")
     phase = serializers.CharField(source="enrollment.phase", read_only=True)
     attestation_version = serializers.IntegerField(
         source="attestation.version", allow_null=True, read_only=True

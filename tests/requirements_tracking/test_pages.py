@@ -59,3 +59,14 @@ def test_the_review_queue_lists_signed_checklists_in_constant_queries(cast: Any)
     many, page = _queue_queries(client)
     assert page.count("Phase I") == 31
     assert one == many
+
+
+def test_admins_edit_templates_and_only_read_checklists_in_the_admin(cast: Any) -> None:
+
+    checklist = checklist_for(open_enrollment(cast.participant))
+    client = cast.client_for("admin")
+    assert client.get("/admin/requirements_tracking/requirementtemplate/").status_code == 200
+    assert client.get("/admin/requirements_tracking/requirementtemplate/add/").status_code == 200
+    page = client.get(f"/admin/requirements_tracking/checklist/{checklist.pk}/change/")
+    assert page.status_code == 200 and b'name="status"' not in page.content
+    assert client.get("/admin/requirements_tracking/checklist/add/").status_code == 403
