@@ -31,7 +31,7 @@ from .models import LedgerKind, MetricReport, ReportSource, ReportType
 # --- Serializers ---------------------------------------------------------------------------------
 
 
-class EnrollmentBrief(serializers.Serializer):
+class MetricsEnrollmentBrief(serializers.Serializer):
     id = serializers.IntegerField()
     phase = serializers.CharField()
     status = serializers.CharField()
@@ -39,7 +39,7 @@ class EnrollmentBrief(serializers.Serializer):
     end = serializers.DateField(source="current_end", help_text="First day after the enrollment's time.")
 
 
-class AccessSerializer(serializers.Serializer):
+class TokenAccessSerializer(serializers.Serializer):
     clinician_email = serializers.EmailField()
     has_access = serializers.BooleanField(
         help_text="Enrolled in a training phase, Maintenance or Re-Certification."
@@ -47,7 +47,7 @@ class AccessSerializer(serializers.Serializer):
     unlimited = serializers.BooleanField(help_text="Phase I and II: reports spend no tokens.")
     balance = serializers.IntegerField(help_text="Tokens left (sum of the ledger).")
     can_record = serializers.BooleanField()
-    enrollment = EnrollmentBrief(allow_null=True)
+    enrollment = MetricsEnrollmentBrief(allow_null=True)
 
 
 def access_data(user: Any) -> dict[str, Any]:
@@ -58,11 +58,11 @@ def access_data(user: Any) -> dict[str, Any]:
         "unlimited": access.unlimited,
         "balance": access.balance,
         "can_record": access.can_record,
-        "enrollment": EnrollmentBrief(access.enrollment).data if access.enrollment else None,
+        "enrollment": MetricsEnrollmentBrief(access.enrollment).data if access.enrollment else None,
     }
 
 
-class ReportSerializer(serializers.ModelSerializer):
+class MetricReportSerializer(serializers.ModelSerializer):
     clinician_email = serializers.EmailField(source="participant.email", read_only=True)
     phase = serializers.CharField(source="enrollment.phase", read_only=True)
     token_spent = serializers.BooleanField(source="token_required", read_only=True)
@@ -84,7 +84,7 @@ class ReportSerializer(serializers.ModelSerializer):
         ]
 
 
-class ReportCreateSerializer(serializers.Serializer):
+class MetricReportCreateSerializer(serializers.Serializer):
     report_type = serializers.ChoiceField(choices=ReportType.choices)
     report_date = serializers.DateField()
     client_code = serializers.CharField(
@@ -93,18 +93,18 @@ class ReportCreateSerializer(serializers.Serializer):
     external_id = serializers.CharField(max_length=100, required=False, allow_blank=True)
 
 
-class ToolReportCreateSerializer(ReportCreateSerializer):
+class ToolMetricReportCreateSerializer(MetricReportCreateSerializer):
     clinician_email = serializers.EmailField()
 
 
-class RecordedSerializer(ReportSerializer):
+class RecordedMetricReportSerializer(MetricReportSerializer):
     balance = serializers.IntegerField(read_only=True)
 
-    class Meta(ReportSerializer.Meta):
-        fields = [*ReportSerializer.Meta.fields, "balance"]
+    class Meta(MetricReportSerializer.Meta):
+        fields = [*MetricReportSerializer.Meta.fields, "balance"]
 
 
-class LedgerEntrySerializer(serializers.Serializer):
+class TokenLedgerEntrySerializer(serializers.Serializer):
     id = serializers.IntegerField(source="entry.id")
     kind = serializers.CharField(source="entry.kind")
     amount = serializers.IntegerField(source="entry.amount")
@@ -116,17 +116,17 @@ class LedgerEntrySerializer(serializers.Serializer):
     report = serializers.IntegerField(source="entry.report_id", allow_null=True)
 
 
-class BalanceSerializer(AccessSerializer):
-    ledger = LedgerEntrySerializer(many=True)
+class TokenBalanceSerializer(TokenAccessSerializer):
+    ledger = TokenLedgerEntrySerializer(many=True)
 
 
-class AdjustSerializer(serializers.Serializer):
+class TokenAdjustSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=[LedgerKind.GRANT, LedgerKind.ADJUSTMENT])
     amount = serializers.IntegerField()
     reason = serializers.CharField(max_length=500, allow_blank=True)
 
 
-class RefundSerializer(serializers.Serializer):
+class TokenRefundSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500, allow_blank=True)
 
 
@@ -218,7 +218,9 @@ def _body_for_fingerprint(request: Request) -> Any:
 def _record(
     request: Request, *, participant_of: Callable[[dict[str, Any]], Any], source: str, key_required: bool
 ) -> Response:
-    body_class = ToolReportCreateSerializer if source == ReportSource.API else ReportCreateSerializer
+    body_class = (
+        ToolMetricReportCreateSerializer if source == ReportSource.API else MetricReportCreateSerializer
+    )
     body = body_class(data=request.data)
     body.is_valid(raise_exception=True)
     data = dict(body.validated_data)
@@ -249,7 +251,7 @@ def _record(
         )
         after = getattr(report, "balance_after", None)
         report.balance = after if after is not None else selectors.balance_for(participant)  # type: ignore[attr-defined]
-        return 201, dict(RecordedSerializer(report).data)
+        return 201, dict(RecordedMetricReportSerializer(report).data)
 
     if not key:
         code, payload = action()
@@ -284,7 +286,7 @@ class ClinicianAccess(APIView):
         tags=[TAG],
         summary="A clinician's access to the metric tools and token balance",
         parameters=[EMAIL_PARAM],
-        responses={200: AccessSerializer, 404: ERROR},
+        responses={200: TokenAccessSerializer, 404: ERROR},
         examples=[
             OpenApiExample(
                 "In Maintenance",
@@ -330,7 +332,7 @@ class ClinicianAccess(APIView):
 
 
 class ClinicianReports(GenericAPIView):
-    serializer_class = ReportSerializer
+    serializer_class = MetricReportSerializer
     queryset = MetricReport.objects.none()
     permission_classes = [ToolPermission]
     token_scopes = ("metrics",)
@@ -340,12 +342,12 @@ class ClinicianReports(GenericAPIView):
         tags=[TAG],
         summary="A clinician's recorded reports",
         parameters=[EMAIL_PARAM],
-        responses={200: ReportSerializer(many=True), 404: ERROR},
+        responses={200: MetricReportSerializer(many=True), 404: ERROR},
     )
     def get(self, request: Request) -> Response:
         user = selectors.clinician_by_email(request.query_params.get("email", ""))
         return _paginate(
-            self, request, selectors.reports_of(user).select_related("participant"), ReportSerializer
+            self, request, selectors.reports_of(user).select_related("participant"), MetricReportSerializer
         )
 
     @extend_schema(
@@ -360,8 +362,8 @@ class ClinicianReports(GenericAPIView):
                 description=IDEMPOTENCY_HEADER.description,
             )
         ],
-        request=ToolReportCreateSerializer,
-        responses={201: RecordedSerializer, 400: ERROR, 404: ERROR, 409: ERROR, 422: ERROR},
+        request=ToolMetricReportCreateSerializer,
+        responses={201: RecordedMetricReportSerializer, 400: ERROR, 404: ERROR, 409: ERROR, 422: ERROR},
         examples=RECORD_EXAMPLES,
     )
     def post(self, request: Request) -> Response:
@@ -379,30 +381,37 @@ class ClinicianReports(GenericAPIView):
 class MyBalance(APIView):
     permission_classes = [IsParticipant]
 
-    @extend_schema(tags=[TAG], summary="My access, balance and token ledger", responses=BalanceSerializer)
+    @extend_schema(
+        tags=[TAG], summary="My access, balance and token ledger", responses=TokenBalanceSerializer
+    )
     def get(self, request: Request) -> Response:
         lines = selectors.ledger_history(request.user, limit=200)
-        return Response(access_data(request.user) | {"ledger": LedgerEntrySerializer(lines, many=True).data})
+        return Response(
+            access_data(request.user) | {"ledger": TokenLedgerEntrySerializer(lines, many=True).data}
+        )
 
 
 class MyReports(GenericAPIView):
-    serializer_class = ReportSerializer
+    serializer_class = MetricReportSerializer
     queryset = MetricReport.objects.none()
     permission_classes = [IsParticipant]
     parser_classes = [JSONParser, FormParser]
 
-    @extend_schema(tags=[TAG], summary="My reports", responses=ReportSerializer(many=True))
+    @extend_schema(tags=[TAG], summary="My reports", responses=MetricReportSerializer(many=True))
     def get(self, request: Request) -> Response:
         return _paginate(
-            self, request, selectors.reports_of(request.user).select_related("participant"), ReportSerializer
+            self,
+            request,
+            selectors.reports_of(request.user).select_related("participant"),
+            MetricReportSerializer,
         )
 
     @extend_schema(
         tags=[TAG],
         summary="Record a report I completed",
         parameters=[IDEMPOTENCY_HEADER],
-        request=ReportCreateSerializer,
-        responses={201: RecordedSerializer, 400: ERROR, 409: ERROR, 422: ERROR},
+        request=MetricReportCreateSerializer,
+        responses={201: RecordedMetricReportSerializer, 400: ERROR, 409: ERROR, 422: ERROR},
         examples=[e for e in RECORD_EXAMPLES if not e.request_only]
         + [
             OpenApiExample(

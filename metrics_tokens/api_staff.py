@@ -15,20 +15,20 @@ from rest_framework.views import APIView
 from accounts.api_permissions import IsParticipant, IsStaffMember
 
 from . import selectors, services
-from .api import AdjustSerializer, LedgerEntrySerializer, RefundSerializer, access_data
+from .api import TokenAdjustSerializer, TokenLedgerEntrySerializer, TokenRefundSerializer, access_data
 from .api_schema import ERROR, TAG
 from .models import FidelityExercise, TokenLedgerEntry
 
 FIDELITY_TAG = "fidelity exercise"
 
 
-class LedgerSerializer(serializers.Serializer):
+class TokenLedgerSerializer(serializers.Serializer):
     clinician_email = serializers.EmailField()
     has_access = serializers.BooleanField()
     unlimited = serializers.BooleanField()
     balance = serializers.IntegerField()
     can_record = serializers.BooleanField()
-    ledger = LedgerEntrySerializer(many=True)
+    ledger = TokenLedgerEntrySerializer(many=True)
 
 
 class ParticipantLedger(APIView):
@@ -37,17 +37,17 @@ class ParticipantLedger(APIView):
 
     def _answer(self, participant: Any) -> dict[str, Any]:
         lines = selectors.ledger_history(participant, limit=500)
-        return access_data(participant) | {"ledger": LedgerEntrySerializer(lines, many=True).data}
+        return access_data(participant) | {"ledger": TokenLedgerEntrySerializer(lines, many=True).data}
 
-    @extend_schema(tags=[TAG], summary="A clinician's token ledger (staff)", responses=LedgerSerializer)
+    @extend_schema(tags=[TAG], summary="A clinician's token ledger (staff)", responses=TokenLedgerSerializer)
     def get(self, request: Request, pk: int) -> Response:
         return Response(self._answer(selectors.get_participant_for_staff(request.user, pk)))
 
     @extend_schema(
         tags=[TAG],
         summary="Grant or adjust a clinician's tokens, with a reason (staff)",
-        request=AdjustSerializer,
-        responses={201: LedgerSerializer, 400: ERROR},
+        request=TokenAdjustSerializer,
+        responses={201: TokenLedgerSerializer, 400: ERROR},
         examples=[
             OpenApiExample(
                 "A grant",
@@ -67,7 +67,7 @@ class ParticipantLedger(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         participant = selectors.get_participant_for_staff(request.user, pk)
-        body = AdjustSerializer(data=request.data)
+        body = TokenAdjustSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         services.tokens_adjust(actor=request.user, participant=participant, **body.validated_data)
         return Response(self._answer(participant), status=status.HTTP_201_CREATED)
@@ -80,8 +80,8 @@ class EntryRefund(APIView):
     @extend_schema(
         tags=[TAG],
         summary="Give back the token of a consumption (staff)",
-        request=RefundSerializer,
-        responses={201: LedgerEntrySerializer, 400: ERROR, 409: ERROR},
+        request=TokenRefundSerializer,
+        responses={201: TokenLedgerEntrySerializer, 400: ERROR, 409: ERROR},
     )
     def post(self, request: Request, pk: int) -> Response:
         entry = selectors.ledger_entries_visible_to(request.user).filter(pk=pk).first()
@@ -89,7 +89,7 @@ class EntryRefund(APIView):
             from django.http import Http404
 
             raise Http404
-        body = RefundSerializer(data=request.data)
+        body = TokenRefundSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         refund = services.tokens_refund(actor=request.user, entry=entry, reason=body.validated_data["reason"])
         balance = sum(
@@ -98,13 +98,13 @@ class EntryRefund(APIView):
             )
         )
         line = selectors.LedgerLine(refund, balance)
-        return Response(LedgerEntrySerializer(line).data, status=status.HTTP_201_CREATED)
+        return Response(TokenLedgerEntrySerializer(line).data, status=status.HTTP_201_CREATED)
 
 
 # --- Fidelity Exercise -----------------------------------------------------------------------------
 
 
-class ExerciseSerializer(serializers.ModelSerializer):
+class FidelityExerciseSerializer(serializers.ModelSerializer):
     assigned = serializers.IntegerField(read_only=True)
     submitted = serializers.IntegerField(read_only=True)
     late = serializers.IntegerField(read_only=True)
@@ -131,7 +131,7 @@ class ExerciseSerializer(serializers.ModelSerializer):
         ]
 
 
-class ExerciseCreateSerializer(serializers.Serializer):
+class FidelityExerciseCreateSerializer(serializers.Serializer):
     year = serializers.IntegerField(min_value=2000, max_value=2100)
     title = serializers.CharField(max_length=200)
     case_abstract = serializers.FileField()
@@ -140,13 +140,13 @@ class ExerciseCreateSerializer(serializers.Serializer):
     deadline = serializers.DateField()
 
 
-class PublishSerializer(serializers.Serializer):
+class FidelityPublishSerializer(serializers.Serializer):
     scored_report = serializers.FileField()
     self_scoring_instructions = serializers.CharField()
     feedback_recording_link = serializers.URLField(max_length=500)
 
 
-class AssignmentSerializer(serializers.Serializer):
+class FidelityAssignmentSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     year = serializers.IntegerField(source="exercise.year")
     clinician_email = serializers.EmailField(source="participant.email")
@@ -163,11 +163,11 @@ class AssignmentSerializer(serializers.Serializer):
         return selectors.assignment_status(obj)
 
 
-class ExerciseDetailSerializer(ExerciseSerializer):
-    assignments = AssignmentSerializer(many=True, read_only=True)
+class FidelityExerciseDetailSerializer(FidelityExerciseSerializer):
+    assignments = FidelityAssignmentSerializer(many=True, read_only=True)
 
-    class Meta(ExerciseSerializer.Meta):
-        fields = [*ExerciseSerializer.Meta.fields, "assignments"]
+    class Meta(FidelityExerciseSerializer.Meta):
+        fields = [*FidelityExerciseSerializer.Meta.fields, "assignments"]
 
 
 class Exercises(APIView):
@@ -175,22 +175,24 @@ class Exercises(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(
-        tags=[FIDELITY_TAG], summary="The Fidelity Exercises (staff)", responses=ExerciseSerializer(many=True)
+        tags=[FIDELITY_TAG],
+        summary="The Fidelity Exercises (staff)",
+        responses=FidelityExerciseSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
-        return Response(ExerciseSerializer(selectors.exercises(), many=True).data)
+        return Response(FidelityExerciseSerializer(selectors.exercises(), many=True).data)
 
     @extend_schema(
         tags=[FIDELITY_TAG],
         summary="Create the year's exercise; every enrolled clinician is assigned it (staff)",
-        request={"multipart/form-data": ExerciseCreateSerializer},
-        responses={201: ExerciseSerializer, 400: ERROR},
+        request={"multipart/form-data": FidelityExerciseCreateSerializer},
+        responses={201: FidelityExerciseSerializer, 400: ERROR},
     )
     def post(self, request: Request) -> Response:
-        body = ExerciseCreateSerializer(data=request.data)
+        body = FidelityExerciseCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         exercise = services.fidelity_exercise_create(actor=request.user, **body.validated_data)
-        return Response(ExerciseSerializer(selectors.get_exercise(exercise.pk)).data, status=201)
+        return Response(FidelityExerciseSerializer(selectors.get_exercise(exercise.pk)).data, status=201)
 
 
 class ExerciseDetail(APIView):
@@ -199,13 +201,13 @@ class ExerciseDetail(APIView):
     @extend_schema(
         tags=[FIDELITY_TAG],
         summary="One exercise with every assignment: who has not submitted, who was late (staff)",
-        responses=ExerciseDetailSerializer,
+        responses=FidelityExerciseDetailSerializer,
     )
     def get(self, request: Request, pk: int) -> Response:
         exercise = selectors.get_exercise(pk)
         exercise.assignments_list = list(selectors.assignments_of_exercise(exercise))  # type: ignore[attr-defined]
-        data = ExerciseSerializer(exercise).data
-        data["assignments"] = AssignmentSerializer(exercise.assignments_list, many=True).data  # type: ignore[attr-defined]
+        data = FidelityExerciseSerializer(exercise).data
+        data["assignments"] = FidelityAssignmentSerializer(exercise.assignments_list, many=True).data  # type: ignore[attr-defined]
         return Response(data)
 
 
@@ -216,26 +218,28 @@ class ExercisePublish(APIView):
     @extend_schema(
         tags=[FIDELITY_TAG],
         summary="After the deadline: publish the scored report, instructions and feedback recording (staff)",
-        request={"multipart/form-data": PublishSerializer},
-        responses={200: ExerciseSerializer, 400: ERROR, 409: ERROR},
+        request={"multipart/form-data": FidelityPublishSerializer},
+        responses={200: FidelityExerciseSerializer, 400: ERROR, 409: ERROR},
     )
     def post(self, request: Request, pk: int) -> Response:
         exercise = selectors.get_exercise(pk)
-        body = PublishSerializer(data=request.data)
+        body = FidelityPublishSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         services.fidelity_publish_results(actor=request.user, exercise=exercise, **body.validated_data)
-        return Response(ExerciseSerializer(selectors.get_exercise(pk)).data)
+        return Response(FidelityExerciseSerializer(selectors.get_exercise(pk)).data)
 
 
 class MyAssignments(APIView):
     permission_classes = [IsParticipant]
 
     @extend_schema(
-        tags=[FIDELITY_TAG], summary="My Fidelity Exercises", responses=AssignmentSerializer(many=True)
+        tags=[FIDELITY_TAG],
+        summary="My Fidelity Exercises",
+        responses=FidelityAssignmentSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
         qs = selectors.assignments_of(request.user).select_related("participant")
-        return Response(AssignmentSerializer(qs, many=True).data)
+        return Response(FidelityAssignmentSerializer(qs, many=True).data)
 
 
 class MySelfScored(APIView):
@@ -245,7 +249,7 @@ class MySelfScored(APIView):
         tags=[FIDELITY_TAG],
         summary="Mark my self-scoring done (after the results are published)",
         request=None,
-        responses={200: AssignmentSerializer, 409: ERROR},
+        responses={200: FidelityAssignmentSerializer, 409: ERROR},
     )
     def post(self, request: Request, pk: int) -> Response:
         assignment = selectors.get_assignment_for_user(request.user, pk)
@@ -255,7 +259,7 @@ class MySelfScored(APIView):
             raise Http404
         assignment = services.fidelity_mark_self_scored(actor=request.user, assignment=assignment)
         assignment = selectors.get_assignment_for_user(request.user, pk)
-        return Response(AssignmentSerializer(assignment).data)
+        return Response(FidelityAssignmentSerializer(assignment).data)
 
 
 STAFF_URLS = [
