@@ -33,7 +33,9 @@ class CertificateSerializer(serializers.ModelSerializer):
     level_label = serializers.CharField(source="get_level_display", read_only=True)
     participant_email = serializers.EmailField(source="participant.email", read_only=True)
     verification_url = serializers.SerializerMethodField()
-    superseded_by = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    superseded_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="number", read_only=True
+    )
 
     class Meta:
         model = Certificate
@@ -313,7 +315,7 @@ def bulk_job_detail(request: Request, pk: int) -> Response:
 )
 @api_view(["GET"])
 @permission_classes([IsAdminRole])
-def bulk_job_download(request: Request, pk: int, kind: str) -> HttpResponse:
+def bulk_job_download(request: Request, pk: int, kind: str) -> FileResponse:
     job = get_object_or_404(BulkPrintJob, pk=pk)
     relative = {"pdf": job.combined_pdf, "zip": job.zip_file}.get(kind)
     if job.status != BulkPrintStatus.DONE or not relative:

@@ -45,10 +45,10 @@ class IssueForm(forms.Form):
 
     def __init__(self, *args: Any, awaiting_ids: list[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["enrollments"].choices = [(i, str(i)) for i in awaiting_ids]
+        self.fields["enrollments"].choices = [(i, str(i)) for i in awaiting_ids]  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if not data.get("enrollments") and not data.get("all_awaiting"):
             raise forms.ValidationError(
                 "Choose at least one completed enrollment to issue a certificate for."
@@ -69,7 +69,7 @@ class BulkPrintForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         start, end = data.get("completed_from"), data.get("completed_to")
         if start and end and start > end:
             self.add_error("completed_to", "The end of the range is before its start.")

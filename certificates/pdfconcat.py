@@ -54,7 +54,7 @@ class PdfAppender:
     def append(self, pdf: bytes) -> int:
         """Append every page of `pdf`; returns how many pages it had."""
         reader = PdfReader(io.BytesIO(pdf))
-        size = int(reader.trailer["/Size"])
+        size = int(reader.trailer["/Size"])  # type: ignore[call-overload]
         base = len(self.offsets) - 1  # old object n becomes base + n
         self.offsets += [0] * (size - 1)
         page_ids = {page.indirect_reference.idnum: page for page in reader.pages}  # type: ignore[union-attr]

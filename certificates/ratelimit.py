@@ -18,7 +18,8 @@ _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def verify_rate() -> tuple[int, int]:
-    rate = settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {}).get("verify") or "60/min"
+    rates: dict[str, str] = dict(getattr(settings, "REST_FRAMEWORK", {}).get("DEFAULT_THROTTLE_RATES", {}))
+    rate = rates.get("verify") or "60/min"
     count, _, period = rate.partition("/")
     return int(count), _PERIODS[period[0].lower()]
 

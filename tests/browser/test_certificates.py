@@ -81,3 +81,21 @@ def test_an_admin_watches_a_bulk_print_job(page: Any, cast: Any) -> None:
     page.get_by_test_id("download-combined").wait_for(timeout=10000)
     assert "100%" in page.get_by_test_id("bulk-progress").inner_text()
     shot(page, "certificates-bulk-done")
+
+
+def test_a_participant_finds_and_downloads_their_certificate(page: Any, cast: Any) -> None:
+    from certificates.services import certificate_issue
+
+    profile(cast.participant, "Pat Participant")
+    certificate = certificate_issue(actor=cast.admin, enrollment=completed_enrollment(cast.participant))
+    browser_sign_in(page, cast.participant.email, PASSWORD)
+    panel = page.get_by_test_id("home-certificates")
+    assert certificate.number in panel.inner_text()
+    shot(page, "certificates-participant-home")
+    page.get_by_role("link", name="Certificates", exact=True).click()
+    page.wait_for_url("**/certificates/")
+    assert page.get_by_test_id("certificate-row").count() == 1
+    shot(page, "certificates-participant-list")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download PDF").click()
+    assert download.value.suggested_filename == f"{certificate.number}.pdf"
