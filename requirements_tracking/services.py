@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 from allauth.mfa.utils import is_mfa_enabled
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -250,8 +251,19 @@ def current_attestation() -> AttestationText:
     return attestation
 
 
+# Wrong passwords or codes at signing: after this many within the window, signing waits (someone at an
+# unattended session must not be able to guess the password here).
+REAUTH_FAILURE_LIMIT = 5
+REAUTH_WINDOW_SECONDS = 15 * 60
+
+
 def reauthenticate(user: Any, password: str, mfa_code: str = "") -> None:
     """The signer proves again who they are: their password, and their code when they use MFA."""
+    key = f"requirements_tracking.reauth_failures.{user.pk}"
+    if cache.get(key, 0) >= REAUTH_FAILURE_LIMIT:
+        raise DomainError(
+            "Too many wrong attempts. Wait 15 minutes, then try again.", code="too_many_attempts"
+        )
     errors: dict[str, str] = {}
     if not password or not user.check_password(password):
         errors["password"] = "That password is not right."
@@ -260,7 +272,10 @@ def reauthenticate(user: Any, password: str, mfa_code: str = "") -> None:
         if not mfa_code or auth is None or not TOTP(auth).validate_code(mfa_code.strip()):
             errors["mfa_code"] = "Enter the current code from your authenticator app."
     if errors:
+        cache.add(key, 0, REAUTH_WINDOW_SECONDS)
+        cache.incr(key)
         raise ValidationError(errors)
+    cache.delete(key)
 
 
 @transaction.atomic

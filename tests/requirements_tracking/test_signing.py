@@ -314,3 +314,15 @@ def test_a_registered_reader_rule_lets_a_mentor_read_but_not_change(cast: Any, r
         assert undo.status_code == 403
     finally:
         access.CHECKLIST_READERS[:] = saved
+
+
+def test_signing_stops_after_repeated_wrong_passwords(cast: Any, ready: Checklist) -> None:
+    from requirements_tracking.services import REAUTH_FAILURE_LIMIT
+
+    for _ in range(REAUTH_FAILURE_LIMIT):
+        with pytest.raises(ValidationError):
+            _sign(cast.participant, ready, password="guess")
+    with pytest.raises(DomainError, match="Too many wrong attempts"):
+        _sign(cast.participant, ready)  # even the right password waits
+    ready.refresh_from_db()
+    assert ready.status == ChecklistStatus.OPEN
