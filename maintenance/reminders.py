@@ -21,7 +21,16 @@ from django.apps import apps
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import (
+    CharField,
+    DateField,
+    DateTimeField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Q,
+    Value,
+)
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -29,6 +38,7 @@ from django.utils import timezone
 from enrollment.models import Enrollment, EnrollmentStatus, Phase
 
 from .models import ReminderKind, SentReminder
+from .rules.bulk import insert_from_select
 
 log = logging.getLogger(__name__)
 S = EnrollmentStatus
@@ -48,75 +58,82 @@ def windows(reminder_days: list[int]) -> list[tuple[int, int]]:
     return [(day, days[i + 1] if i + 1 < len(days) else 0) for i, day in enumerate(days)]
 
 
-def due_reminder_rows(as_of: date, policy_list: list[Any]) -> list[SentReminder]:
-    rows: list[SentReminder] = []
+def _reminder_querysets(as_of: date, policy_list: list[Any], since: date | None = None) -> Any:
+    """(kind, days_before, queryset selecting participant, enrollment, deadline) of due reminders.
+
+    `since` is the as_of of the last committed run: it already claimed every deadline up to
+    since + days_before, so only later deadlines are looked at (a day's worth on a normal day; the
+    whole window after an outage). The unique constraint catches whatever overlaps."""
     for policy in policy_list:
         for days_before, next_smaller in windows(policy.reminder_days):
             low, high = as_of + timedelta(days=next_smaller), as_of + timedelta(days=days_before)
+            if since is not None:
+                low = max(low, since + timedelta(days=days_before))
+            if low >= high:
+                continue
             for kind, (where, column) in REMINDER_SOURCES.items():
-                found = Enrollment.objects.filter(
-                    where, policy_id=policy.pk, **{f"{column}__gt": low, f"{column}__lte": high}
-                ).values_list("pk", "participant_id", column)
-                rows += [
-                    SentReminder(
-                        enrollment_id=pk,
-                        participant_id=participant_id,
-                        kind=kind,
-                        deadline=deadline,
-                        days_before=days_before,
+                yield (
+                    kind,
+                    days_before,
+                    Enrollment.objects.filter(
+                        where, policy_id=policy.pk, **{f"{column}__gt": low, f"{column}__lte": high}
                     )
-                    for pk, participant_id, deadline in found
-                ]
-    rows += _fidelity_reminder_rows(as_of, policy_list)
-    return rows
+                    .order_by()
+                    .values_list("participant_id", "pk", column),
+                )
+            fidelity = _fidelity_queryset(policy, days_before, low, high)
+            if fidelity is not None:
+                yield ReminderKind.FIDELITY_DEADLINE, days_before, fidelity
 
 
-def _fidelity_reminder_rows(as_of: date, policy_list: list[Any]) -> list[SentReminder]:
+def _fidelity_queryset(policy: Any, days_before: int, low: date, high: date) -> Any:
     """Clinicians assigned to a Fidelity Exercise who have not submitted, before its deadline (the
-    metrics_tokens app's FidelityAssignment; skipped while that model does not exist). The exercise's
+    metrics_tokens app's FidelityAssignment; None while that model does not exist). The exercise's
     deadline is its last day; our deadlines are the first day after, like every other end date."""
     try:
         assignment_model = apps.get_model("metrics_tokens", "FidelityAssignment")
     except LookupError:
-        return []
-    rows: list[SentReminder] = []
-    for policy in policy_list:
-        for days_before, next_smaller in windows(policy.reminder_days):
-            low, high = as_of + timedelta(days=next_smaller), as_of + timedelta(days=days_before)
-            found = assignment_model.objects.filter(
-                submitted_at__isnull=True,
-                enrollment__policy_id=policy.pk,
-                exercise__deadline__gte=low,  # deadline + 1 > low
-                exercise__deadline__lt=high,  # deadline + 1 <= high
-            ).values_list("enrollment_id", "participant_id", "exercise__deadline")
-            rows += [
-                SentReminder(
-                    enrollment_id=enrollment_id,
-                    participant_id=participant_id,
-                    kind=ReminderKind.FIDELITY_DEADLINE,
-                    deadline=last_day + timedelta(days=1),
-                    days_before=days_before,
-                )
-                for enrollment_id, participant_id, last_day in found
-            ]
-    return rows
+        return None
+    first_day_after = ExpressionWrapper(F("exercise__deadline") + timedelta(days=1), output_field=DateField())
+    return (
+        assignment_model.objects.filter(
+            submitted_at__isnull=True,
+            enrollment__policy_id=policy.pk,
+            exercise__deadline__gte=low,  # deadline + 1 > low
+            exercise__deadline__lt=high,  # deadline + 1 <= high
+        )
+        .annotate(_deadline=first_day_after)
+        .order_by()
+        .values_list("participant_id", "enrollment_id", "_deadline")
+    )
 
 
-def claim_due_reminders(as_of: date, policy_list: list[Any], *, claim: str) -> int:
-    """Insert the due reminders this run is first to claim and queue their e-mail after commit."""
-    rows = due_reminder_rows(as_of, policy_list)
-    if not rows:
-        return 0
-    for row in rows:
-        row.claim = claim
-    SentReminder.objects.bulk_create(rows, ignore_conflicts=True, batch_size=5000)
-    ids = list(SentReminder.objects.filter(claim=claim).values_list("pk", flat=True))
-    if ids:
-        from .tasks import send_reminders
+def claim_due_reminders(as_of: date, policy_list: list[Any], *, claim: str, since: date | None = None) -> int:
+    """Insert the due reminders this run is first to claim (one INSERT … SELECT per kind and window,
+    ON CONFLICT DO NOTHING). The caller queues their e-mail after commit (tasks.dispatch_run)."""
+    now = timezone.now()
+    for kind, days_before, queryset in _reminder_querysets(as_of, policy_list, since):
+        insert_from_select(
+            SentReminder,
+            ["participant", "enrollment", "deadline", "kind", "days_before", "claim", "created_at"],
+            queryset.annotate(
+                _kind=Value(str(kind), CharField()),
+                _days=Value(days_before, IntegerField()),
+                _claim=Value(claim, CharField()),
+                _at=Value(now, DateTimeField()),
+            ).values_list(*queryset._fields, "_kind", "_days", "_claim", "_at"),
+            literals={"subject": "''", "body_text": "''"},
+        )
+    return SentReminder.objects.filter(claim=claim).count()
 
-        for i in range(0, len(ids), SEND_BATCH):
-            batch = ids[i : i + SEND_BATCH]
-            transaction.on_commit(lambda batch=batch: send_reminders.delay(batch))
+
+def queue_reminder_emails(claim: str) -> int:
+    """Queue the e-mail of the reminders a run claimed, in batches (run by tasks.dispatch_run)."""
+    from .tasks import send_reminders
+
+    ids = list(SentReminder.objects.filter(claim=claim, sent_at__isnull=True).values_list("pk", flat=True))
+    for i in range(0, len(ids), SEND_BATCH):
+        send_reminders.delay(ids[i : i + SEND_BATCH])
     return len(ids)
 
 

@@ -35,3 +35,21 @@ def notify_presentation_reviewed(presentation_id: int) -> None:
 def check_year_ends(check_ids: list[int]) -> int:
     """Requirements check of Maintenance years the daily job claimed; flags the unmet ones."""
     return len(rules.year_end_checks_evaluate([int(pk) for pk in check_ids]))
+
+
+YEAR_END_BATCH = 100
+
+
+@shared_task(acks_late=True)
+def dispatch_run(run_id: int) -> dict[str, int]:
+    """After a rule run commits: queue its reminder e-mails and its year-end requirements checks in
+    batches, so the run itself publishes one message however much it claimed."""
+    from .models import YearEndCheck
+    from .rules.engine import run_claim
+
+    checks = list(
+        YearEndCheck.objects.filter(run_id=run_id, evaluated_at__isnull=True).values_list("pk", flat=True)
+    )
+    for i in range(0, len(checks), YEAR_END_BATCH):
+        check_year_ends.delay(checks[i : i + YEAR_END_BATCH])
+    return {"reminders": reminders.queue_reminder_emails(run_claim(run_id)), "year_end_checks": len(checks)}

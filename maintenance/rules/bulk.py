@@ -43,6 +43,15 @@ def id_chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
         yield ids[i : i + SQLITE_CHUNK]
 
 
+def ids_param(ids: Sequence[int]) -> Any:
+    """For `pk__in=`: on PostgreSQL one array parameter (SELECT unnest(...)), elsewhere the list."""
+    if connection.vendor == "postgresql":
+        from django.db.models.expressions import RawSQL
+
+        return RawSQL("SELECT unnest(%s::bigint[])", [list(ids)])
+    return list(ids)
+
+
 def _ids_condition(column: str, ids: Sequence[int]) -> tuple[str, list[Any]]:
     if connection.vendor == "postgresql":
         return f"{column} = ANY(%s)", [list(ids)]
@@ -122,3 +131,25 @@ def insert_audit_entries(
 
 def iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
+
+
+def insert_from_select(
+    model: Any, columns: Sequence[str], queryset: Any, literals: dict[str, str] | None = None
+) -> None:
+    """INSERT INTO model (columns…) SELECT <queryset's values_list> … ON CONFLICT DO NOTHING, in one
+    statement and without building model objects in Python. `queryset` must select exactly `columns`,
+    in order; `literals` are extra columns given as SQL literals (e.g. {"problems": "'[]'"})."""
+    literals = literals or {}
+    select_sql, params = queryset.query.sql_with_params()
+    meta = model._meta
+    names = [meta.get_field(c).column for c in (*columns, *literals)]
+    extra = "".join(f", {value}" for value in literals.values())
+    sql = INSERT_SELECT.format(table=meta.db_table, columns=", ".join(names), extra=extra, select=select_sql)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+# "WHERE true" keeps SQLite from reading ON CONFLICT as part of the SELECT.
+INSERT_SELECT = (
+    "INSERT INTO {table} ({columns}) SELECT s.*{extra} FROM ({select}) AS s WHERE true ON CONFLICT DO NOTHING"
+)

@@ -20,13 +20,13 @@ Safety of `apply`:
 from __future__ import annotations
 
 import logging
-import uuid
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
 from django.db import transaction
+from django.db.models import BigIntegerField, CharField, DateField, DateTimeField, TextField, Value
 from django.utils import timezone
 
 from enrollment.models import Enrollment, EnrollmentStatus, Phase
@@ -34,7 +34,7 @@ from enrollment.services import completion_problems
 
 from ..models import RecertificationRequirement, RuleRun, YearEndCheck
 from . import definitions as d
-from .bulk import id_chunks, insert_audit_entries
+from .bulk import id_chunks, ids_param, insert_audit_entries, insert_from_select
 
 log = logging.getLogger(__name__)
 S = EnrollmentStatus
@@ -164,7 +164,7 @@ def _apply_step(step: d.Step, as_of: date) -> list[Decision]:
     ids = [r[0] for r in rows]
     moved = 0
     for chunk in id_chunks(ids):
-        moved += Enrollment.objects.filter(pk__in=chunk, status=info.old).update(
+        moved += Enrollment.objects.filter(pk__in=ids_param(chunk), status=info.old).update(
             status=info.new, updated_at=timezone.now(), **step.updates
         )
     if moved != len(ids):  # cannot happen with the row locks; say so loudly if it ever does
@@ -181,30 +181,32 @@ def _apply_step(step: d.Step, as_of: date) -> list[Decision]:
 
 def _apply_recertification_markers(policy_list: list[Any], as_of: date, run: RuleRun) -> list[Decision]:
     info = d.RULES_BY_NAME["maintenance_not_started"]
-    rows: list[tuple[Any, ...]] = []
+    now = timezone.now()
     for policy in policy_list:
-        rows += d.maintenance_not_started_candidates(policy, as_of).values_list(*_FIELDS)
-    if not rows:
-        return []
-    RecertificationRequirement.objects.bulk_create(
-        [
-            RecertificationRequirement(
-                participant_id=r[1],
-                source_enrollment_id=r[0],
-                rule=info.name,
-                reason=info.description,
-                required_on=r[4],
-                run=run,
+        insert_from_select(
+            RecertificationRequirement,
+            ["participant", "source_enrollment", "rule", "reason", "required_on", "run", "created_at"],
+            d.maintenance_not_started_candidates(policy, as_of)
+            .annotate(
+                _rule=Value(info.name, CharField()),
+                _reason=Value(info.description, TextField()),
+                _run=Value(run.pk, BigIntegerField()),
+                _at=Value(now, DateTimeField()),
             )
-            for r in rows
-        ],
-        ignore_conflicts=True,
-    )
+            .values_list("participant_id", "pk", "_rule", "_reason", "due_on", "_run", "_at"),
+        )
     # A concurrent run may have inserted some first: act only on the rows this run inserted.
-    mine = set(
-        RecertificationRequirement.objects.filter(run=run).values_list("source_enrollment_id", flat=True)
+    rows = list(
+        RecertificationRequirement.objects.filter(run=run)
+        .order_by("source_enrollment_id")
+        .values_list(
+            "source_enrollment_id",
+            "participant_id",
+            "participant__email",
+            "source_enrollment__phase",
+            "required_on",
+        )
     )
-    rows = [r for r in rows if r[0] in mine]
     insert_audit_entries(
         ids=[r[0] for r in rows],
         action="maintenance.recertification_required",
@@ -218,22 +220,19 @@ def _claim_year_end_checks(as_of: date, run: RuleRun) -> int:
     """Claim the Maintenance years that ended (one row each, unique), and queue their requirements check
     after commit. The check asks other apps' per-enrollment completion checks, so it runs in follow-up
     tasks (a batch each) rather than inside the set-based run."""
-    ids = list(d.year_end_candidates(as_of).values_list("pk", flat=True))
-    if not ids:
-        return 0
-    YearEndCheck.objects.bulk_create(
-        [YearEndCheck(enrollment_id=pk, checked_on=as_of, run=run) for pk in ids], ignore_conflicts=True
+    insert_from_select(
+        YearEndCheck,
+        ["enrollment", "checked_on", "run"],
+        d.year_end_candidates(as_of)
+        .annotate(_on=Value(as_of, DateField()), _run=Value(run.pk, BigIntegerField()))
+        .values_list("pk", "_on", "_run"),
+        literals={"problems": "'[]'", "decision": "''"},
     )
-    claimed = list(YearEndCheck.objects.filter(run=run).values_list("pk", flat=True))
-    from ..tasks import check_year_ends
-
-    for i in range(0, len(claimed), YEAR_END_BATCH):
-        batch = claimed[i : i + YEAR_END_BATCH]
-        transaction.on_commit(lambda batch=batch: check_year_ends.delay(batch))
-    return len(claimed)
+    return YearEndCheck.objects.filter(run=run).count()
 
 
-YEAR_END_BATCH = 100
+def run_claim(run_id: int) -> str:
+    return f"run-{run_id}"
 
 
 @transaction.atomic
@@ -307,9 +306,19 @@ def apply(as_of: date, dry_run: bool = False, triggered_by: str = "") -> Summary
         summary.year_end_checks = _claim_year_end_checks(as_of, run)
         if not dry_run:
             summary.tokens_expired = _expire_tokens(as_of)
-        summary.reminders = claim_due_reminders(
-            as_of, policy_list, claim=f"run-{run.pk}-{uuid.uuid4().hex[:8]}"
+        last_run = (
+            RuleRun.objects.filter(dry_run=False, finished_at__isnull=False, as_of__lte=as_of)
+            .order_by("-as_of")
+            .values_list("as_of", flat=True)
+            .first()
         )
+        summary.reminders = claim_due_reminders(as_of, policy_list, claim=run_claim(run.pk), since=last_run)
+        if summary.reminders or summary.year_end_checks:
+            # One message after commit; the worker fans it out into batches (see tasks.dispatch_run).
+            from ..tasks import dispatch_run
+
+            run_id = run.pk
+            transaction.on_commit(lambda: dispatch_run.delay(run_id))
         run.finished_at = timezone.now()
         run.changes = len(summary.decisions)
         run.reminders = summary.reminders
