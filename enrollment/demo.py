@@ -94,7 +94,7 @@ def _paid_phase(user: User, phase: str, start: date, previous: Enrollment | None
     return enrollment
 
 
-def _ensure_policy() -> None:
+def ensure_policy() -> None:
     """The policy comes from a data migration; a test database flushed between tests has lost it."""
     if not ProgramPolicy.objects.exists():
         migration = import_module("enrollment.migrations.0002_december_2025_policy")
@@ -102,7 +102,7 @@ def _ensure_policy() -> None:
 
 
 def seed(out: Any = None) -> None:
-    _ensure_policy()
+    ensure_policy()
     today = timezone.localdate()
     for name, city, country in ORGANIZATIONS:
         Organization.objects.get_or_create(name=name, defaults={"city": city, "country": country})

@@ -11,6 +11,7 @@ from django.utils import timezone
 from . import selectors
 from .dates import share_elapsed
 from .models import ApplicationStatus, EnrollmentStatus, Phase, RequestStatus
+from .services.core import completion_problems
 from .services.transitions import MAY_EXTEND, MAY_REQUEST_TRANSITION, PHASE_MOVES, free_extension_left
 
 
@@ -37,6 +38,9 @@ def certification_summary(user: Any, as_of: date | None = None) -> dict[str, Any
             "may_request_extension": current.status in MAY_EXTEND
             and current.rule.extensions_allowed
             and not pending_extension,
+            "completion_problems": completion_problems(current, as_of)
+            if current.status in MAY_REQUEST_TRANSITION and not pending_transition
+            else [],
             "next_phases": [(p, Phase(p).label) for p in PHASE_MOVES.get(current.phase, ())],
         }
         if current.status == EnrollmentStatus.AWAITING_FEE:

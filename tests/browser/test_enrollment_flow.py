@@ -21,6 +21,9 @@ def _sign_out(page: Any) -> None:
 def test_apply_then_staff_approve_then_the_participant_sees_active_phase_one(page: Any) -> None:
     from django.core.cache import cache
 
+    from enrollment.demo import ensure_policy
+
+    ensure_policy()  # an earlier transactional test flushed the migration's policy
     applicant = make_user("robin@example.org", ["participant"], first_name="Robin", last_name="Applicant")
     staff = make_user("sam@example.org", ["staff"], mfa=True, first_name="Sam", last_name="Staff")
 
