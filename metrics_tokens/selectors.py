@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
@@ -96,14 +96,25 @@ def clinician_by_email(email: str) -> Any:
 
 
 def token_accounts_for_staff(search: str = "") -> QuerySet[Any]:
-    """Participants with their balance and totals, for the staff ledger page (one query)."""
+    """Participants (and anyone with a ledger) with their balance and number of movements, for the staff
+    ledger page: one query, with subqueries so that a person holding several roles is counted once."""
+    user_model = get_user_model()
+    entries = TokenLedgerEntry.objects.filter(account__participant=OuterRef("pk")).order_by()
+    is_participant = user_model.groups.through.objects.filter(
+        user_id=OuterRef("pk"), group__name="participant"
+    )
     qs = (
-        get_user_model()
-        .objects.filter(Q(groups__name="participant") | Q(token_account__isnull=False))
-        .distinct()
+        user_model.objects.filter(
+            Exists(is_participant)
+            | Exists(TokenLedgerEntry.objects.filter(account__participant=OuterRef("pk")))
+        )
         .annotate(
-            balance=Coalesce(Sum("token_account__entries__amount"), 0),
-            entry_count=Count("token_account__entries"),
+            balance=Coalesce(
+                Subquery(entries.values("account__participant").annotate(t=Sum("amount")).values("t")), 0
+            ),
+            entry_count=Coalesce(
+                Subquery(entries.values("account__participant").annotate(n=Count("id")).values("n")), 0
+            ),
         )
         .order_by("last_name", "first_name", "email")
     )

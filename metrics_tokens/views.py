@@ -236,13 +236,11 @@ def fidelity_file(request: HttpRequest, pk: int, which: str) -> HttpResponseBase
 
 
 def home_panel_context(request: HttpRequest) -> dict[str, Any]:
-    access = selectors.access_for(request.user)
+    assignment = selectors.current_assignment(request.user)
     return {
-        "access": access,
+        "access": selectors.access_for(request.user),
         "recent_reports": list(selectors.reports_of(request.user)[:3]),
-        "fidelity": selectors.current_assignment(request.user),
+        "fidelity": assignment,
         "fidelity_labels": selectors.FIDELITY_LABELS,
-        "fidelity_status": (
-            selectors.assignment_status(a) if (a := selectors.current_assignment(request.user)) else None
-        ),
+        "fidelity_status": selectors.assignment_status(assignment) if assignment else None,
     }

@@ -18,6 +18,7 @@ from django.db.models.functions import Coalesce, Greatest
 from accounts.errors import DomainError
 from accounts.services import audit_record
 from enrollment.models import Enrollment, PhaseRule
+from enrollment.selectors import enrolled_enrollment
 
 from ..models import LedgerKind, MetricReport, TokenAccount, TokenLedgerEntry
 
@@ -165,7 +166,8 @@ def tokens_adjust(
     enrollment: Enrollment | None = None,
 ) -> TokenLedgerEntry:
     """A staff grant (positive) or adjustment (either sign), always with a reason. An adjustment may
-    not take the balance below zero."""
+    not take the balance below zero. It belongs to the clinician's enrolled enrollment unless told
+    otherwise, so it expires with that year's tokens."""
     reason = (reason or "").strip()
     errors: dict[str, list[str]] = {}
     if kind not in (LedgerKind.GRANT, LedgerKind.ADJUSTMENT):
@@ -180,6 +182,8 @@ def tokens_adjust(
         errors["amount"] = ["At most 1000 tokens at once."]
     if errors:
         raise ValidationError(errors)
+    if enrollment is None:
+        enrollment = enrolled_enrollment(participant)
     account = account_for(participant)
     _lock_account(account.pk)
     balance = balance_of(account.pk)

@@ -56,19 +56,22 @@ def _widen_the_window(monkeypatch: Any) -> None:
     monkeypatch.setattr(tokens, "balance_of", slow_balance_of)
 
 
-def _race(secret: str) -> list[int]:
+def _race(secret: str, same_request: bool = False) -> list[Any]:
+    """RACERS simultaneous POSTs; each its own report and key, or (same_request) one request sent
+    RACERS times at once, as an impatient client retrying would."""
     barrier = threading.Barrier(RACERS)
-    statuses: list[int] = []
+    statuses: list[Any] = []
     lock = threading.Lock()
     yesterday = (timezone.localdate() - timedelta(days=1)).isoformat()  # in every time zone
 
     def racer(i: int) -> None:
-        client = Client(headers={"Authorization": f"Bearer {secret}", "Idempotency-Key": f"race-{i}"})
+        n = 0 if same_request else i
+        client = Client(headers={"Authorization": f"Bearer {secret}", "Idempotency-Key": f"race-{n}"})
         body = {
             "clinician_email": "pat@example.org",
             "report_type": "client_follow_up",
             "report_date": yesterday,
-            "client_code": f"C-{i:04d}",
+            "client_code": f"C-{n:04d}",
         }
         try:
             barrier.wait(timeout=30)
@@ -76,7 +79,9 @@ def _race(secret: str) -> list[int]:
                 "/api/v1/metrics/reports/", json.dumps(body), content_type="application/json"
             )
             with lock:
-                statuses.append(response.status_code)
+                statuses.append(
+                    (response.status_code, response.json()) if same_request else response.status_code
+                )
         finally:
             connections.close_all()
 
@@ -108,3 +113,16 @@ def test_without_the_lock_the_same_race_spends_the_token_several_times(cast: Any
     winners = statuses.count(201)
     assert winners > 1, f"expected the unlocked race to overspend; statuses {statuses}"
     assert selectors.balance_for(cast.participant) == 1 - winners < 0
+
+
+def test_simultaneous_retries_with_one_key_spend_once_and_all_get_the_first_answer(
+    cast: Any, monkeypatch: Any
+) -> None:
+    secret = _one_token_left(cast)
+    tokens_adjust(actor=cast.staff, participant=cast.participant, amount=5, reason="Room for several")
+    _widen_the_window(monkeypatch)
+    answers = _race(secret, same_request=True)
+    assert [status for status, _ in answers] == [201] * RACERS, answers
+    assert len({json.dumps(body, sort_keys=True) for _, body in answers}) == 1
+    assert MetricReport.objects.count() == 1
+    assert selectors.balance_for(cast.participant) == 5

@@ -117,3 +117,12 @@ def test_list_pages_take_the_same_queries_for_1_or_many_rows(cast: Any) -> None:
         open_enrollment(user, "maintenance", START)
     after = [_count(client, u) for u in urls] + [_count(staff, u) for u in staff_urls]
     assert before == after
+
+
+def test_the_staff_ledger_counts_a_person_with_several_roles_once(cast: Any) -> None:
+    terry = cast.trainer  # trainer and participant
+    open_enrollment(terry, "maintenance", START)
+    services.tokens_adjust(actor=cast.staff, participant=terry, amount=2, reason="Pilot", kind="grant")
+    page = cast.client_for("staff").get("/metrics/staff/ledger/", {"q": "terry"})
+    rows = list(page.context["page"])
+    assert [(u.email, u.balance, u.entry_count) for u in rows] == [("terry@example.org", 12, 2)]

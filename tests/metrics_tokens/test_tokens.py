@@ -217,3 +217,14 @@ def test_bad_reports_are_refused_and_nothing_is_recorded(
     assert field in refused.value.message_dict
     assert not MetricReport.objects.exists()
     assert selectors.balance_for(pat) == 10
+
+
+def test_a_staff_grant_during_the_year_expires_with_it(cast: Any) -> None:
+    pat = cast.participant
+    with time_machine.travel("2026-03-10 12:00Z"):
+        enrollment = open_enrollment(pat, "maintenance", START)
+        services.tokens_adjust(actor=cast.staff, participant=pat, amount=3, reason="Site pilot", kind="grant")
+        record(pat)
+    assert TokenLedgerEntry.objects.filter(kind="grant", enrollment=enrollment).count() == 2
+    assert services.tokens_expire_for_year(enrollment=enrollment, as_of=enrollment.term_end) == 12
+    assert selectors.balance_for(pat) == 0
