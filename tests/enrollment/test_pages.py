@@ -25,7 +25,9 @@ def _count(client: Any, url: str) -> int:
     return len(ctx.captured_queries)
 
 
-def test_my_certification_shows_phase_dates_next_steps_timeline_and_fees(cast: Any) -> None:
+def test_my_certification_shows_phase_dates_next_steps_timeline_and_fees(
+    cast: Any, no_completion_checks: None
+) -> None:
     profile(cast.participant)
     e = enrollment(cast.participant, start=date(2026, 1, 15))
     services.invoice_issue(
@@ -50,6 +52,14 @@ def test_my_certification_shows_phase_dates_next_steps_timeline_and_fees(cast: A
     assert "LPC-555000111" in body  # the owner sees the number
     home = cast.client_for("participant").get(reverse("home")).content.decode()
     assert 'data-testid="home-participant"' in home and "My certification" in home
+
+
+def test_my_certification_lists_what_stands_between_the_participant_and_moving_on(
+    cast: Any, blocking_check: None
+) -> None:
+    enrollment(cast.participant)
+    body = cast.client_for("participant").get(reverse("enrollment:my_certification")).content.decode()
+    assert "signed checklist missing" in body and "Ask to move on" not in body
 
 
 def test_a_newcomer_is_invited_to_apply(cast: Any) -> None:
