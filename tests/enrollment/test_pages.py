@@ -124,3 +124,46 @@ def test_the_review_queue_and_participant_list_cost_the_same_at_1_and_at_50(cast
             enrollment(make_user(f"e{n}@example.org", ["participant"]))
     assert _count(client, queue) == one_queue
     assert _count(client, people) == one_people
+
+
+def test_my_certification_and_the_staff_participant_page_cost_the_same_with_more_history(cast: Any) -> None:
+    from enrollment.models import EnrollmentStatus, Phase
+
+    profile(cast.participant)
+
+    def past_year(year: int) -> None:
+        e = enrollment(
+            cast.participant, phase=Phase.MAINTENANCE, start=date(2010 + year, 3, 1), year_number=year
+        )
+        invoice = services.invoice_issue(
+            actor=cast.staff,
+            participant=cast.participant,
+            kind="maintenance",
+            amount="250",
+            description="year",
+            enrollment=e,
+        )
+        services.payment_record(
+            actor=cast.staff, invoice=invoice, amount="250", paid_on=date(2021, 1, 1), method="check"
+        )
+        services.enrollment_change_status(actor=None, enrollment=e, new_status=EnrollmentStatus.COMPLETED)
+
+    past_year(1)
+    current = enrollment(cast.participant, start=date(2026, 1, 15))
+    services.invoice_issue(
+        actor=cast.staff,
+        participant=cast.participant,
+        kind="phase_fee",
+        amount="4000",
+        description="fee",
+        enrollment=current,
+    )
+    mine, staff = cast.client_for("participant"), cast.client_for("staff")
+    own_url = reverse("enrollment:my_certification")
+    staff_url = reverse("enrollment:staff_participant", args=[cast.participant.pk])
+    _count(mine, own_url), _count(staff, staff_url)  # warm the sessions
+    before_own, before_staff = _count(mine, own_url), _count(staff, staff_url)
+    for year in range(2, 8):
+        past_year(year)
+    assert _count(mine, own_url) == before_own
+    assert _count(staff, staff_url) == before_staff
