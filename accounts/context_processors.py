@@ -11,6 +11,8 @@ from django.urls import NoReverseMatch, reverse
 from .nav import NavItem
 from .roles import Role, user_roles
 
+NAV_BAR_SIZE = 6
+
 
 @cache
 def _all_items() -> tuple[NavItem, ...]:
@@ -27,7 +29,7 @@ def _all_items() -> tuple[NavItem, ...]:
 def navigation(request: HttpRequest) -> dict[str, Any]:
     roles = user_roles(request.user)
     if not roles:
-        return {"nav_items": [], "nav_staff_items": [], "user_role_labels": []}
+        return {"nav_items": [], "nav_more_items": [], "nav_staff_items": [], "user_role_labels": []}
     visible = []
     for item in _all_items():
         if item.roles & roles:
@@ -43,8 +45,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
                     "active": request.path == url or (url != "/" and request.path.startswith(url)),
                 }
             )
+    main = [i for i in visible if i["section"] == "main"]
     return {
-        "nav_items": [i for i in visible if i["section"] == "main"],
+        # The bar holds the first few; the rest go under "More" so it never overflows.
+        "nav_items": main[:NAV_BAR_SIZE],
+        "nav_more_items": main[NAV_BAR_SIZE:],
         "nav_staff_items": [i for i in visible if i["section"] == "staff"],
         "user_role_labels": [r.label for r in Role if r.value in roles],
     }
