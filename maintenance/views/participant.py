@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -87,7 +88,8 @@ def recertification_start(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(
             request,
-            f"Re-Certification started; it runs until {enrollment.term_end:%-d %B %Y} with no extensions. "
+            f"Re-Certification started; it runs until {enrollment.term_end - timedelta(days=1):%-d %B %Y} "
+            "with no extensions. "
             "Your invoice is issued.",
         )
     return redirect("maintenance:overview")
