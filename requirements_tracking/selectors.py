@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from accounts.access import needs_mfa_setup
 from accounts.roles import is_staff_member
 from enrollment.models import Enrollment, ProgramPolicy
 
@@ -70,7 +71,7 @@ def checklist_progress(checklist: Checklist, as_of: date) -> ChecklistProgress:
 
 def checklists_visible_to(user: Any) -> QuerySet[Checklist]:
     qs = Checklist.objects.select_related("enrollment__participant", "enrollment__policy", "attestation")
-    if is_staff_member(user):
+    if is_staff_member(user) and not needs_mfa_setup(user):  # staff see everything once MFA is on
         return qs
     visible = Q(enrollment__participant=user)
     for rule in CHECKLIST_READERS:  # e.g. a mentor and the members of the groups they lead

@@ -70,3 +70,21 @@ def test_admins_edit_templates_and_only_read_checklists_in_the_admin(cast: Any) 
     page = client.get(f"/admin/requirements_tracking/checklist/{checklist.pk}/change/")
     assert page.status_code == 200 and b'name="status"' not in page.content
     assert client.get("/admin/requirements_tracking/checklist/add/").status_code == 403
+
+
+def test_staff_without_mfa_do_not_see_participants_checklists(cast: Any) -> None:
+    from django.test import Client
+
+    checklist = checklist_for(open_enrollment(cast.participant))
+    no_mfa = make_user("nomfa@example.org", ["staff"])
+    client = Client()
+    client.force_login(no_mfa)
+    assert (
+        client.get(reverse("requirements_tracking:checklist_detail", args=[checklist.pk])).status_code == 404
+    )
+    assert (
+        cast.client_for("staff")
+        .get(reverse("requirements_tracking:checklist_detail", args=[checklist.pk]))
+        .status_code
+        == 200
+    )
