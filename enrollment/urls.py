@@ -35,6 +35,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         staff.continuation_record,
         name="staff_continuation_record",
     ),
+    path("staff/enrollments/<int:pk>/withdraw/", staff.enrollment_withdraw, name="staff_enrollment_withdraw"),
     path("staff/transitions/", staff.transitions, name="staff_transitions"),
     path("staff/transitions/<int:pk>/approve/", staff.transition_approve, name="staff_transition_approve"),
     path("staff/transitions/<int:pk>/refuse/", staff.transition_refuse, name="staff_transition_refuse"),

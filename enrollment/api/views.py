@@ -254,6 +254,19 @@ def enrollment_continuation(request: Request, pk: int) -> Response:
     return Response(s.EnrollmentSerializer(done).data)
 
 
+@extend_schema(tags=TAG, request=s.DecisionReasonSerializer, responses=s.EnrollmentSerializer)
+@api_view(["POST"])
+@permission_classes([IsStaffMember])
+def enrollment_withdraw(request: Request, pk: int) -> Response:
+    enrollment = selectors.get_enrollment_for_user(request.user, pk)
+    body = s.DecisionReasonSerializer(data=request.data)
+    body.is_valid(raise_exception=True)
+    done = services.enrollment_withdraw(
+        actor=request.user, enrollment=enrollment, reason=body.validated_data["reason"]
+    )
+    return Response(s.EnrollmentSerializer(done).data)
+
+
 @extend_schema(tags=TAG)
 class TransitionRequestList(generics.ListAPIView):
     serializer_class = s.TransitionRequestSerializer

@@ -442,3 +442,12 @@ def extension_request_refuse(
         context={"granted": False, "enrollment": locked.enrollment, "reason": reason},
     )
     return locked
+
+
+@transaction.atomic
+def enrollment_withdraw(*, actor: Any, enrollment: Enrollment, reason: str) -> Enrollment:
+    """Staff record that a participant left the program (the transition table decides from which statuses)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Give the reason for the withdrawal."})
+    return enrollment_change_status(actor=actor, enrollment=enrollment, new_status=S.WITHDRAWN, reason=reason)

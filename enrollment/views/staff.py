@@ -287,6 +287,20 @@ def continuation_record(request: HttpRequest, pk: int) -> HttpResponse:
     return back(request, "enrollment:staff_participant", pk=enrollment.participant_id)
 
 
+@staff_required
+@require_POST
+def enrollment_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    enrollment = selectors.get_enrollment_for_user(request.user, pk)
+    attempt(
+        request,
+        lambda: services.enrollment_withdraw(
+            actor=request.user, enrollment=enrollment, reason=request.POST.get("reason", "")
+        ),
+        "Enrollment withdrawn.",
+    )
+    return back(request, "enrollment:staff_participant", pk=enrollment.participant_id)
+
+
 # --- Transitions and extension requests -------------------------------------------------------------------
 
 

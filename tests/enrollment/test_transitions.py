@@ -223,3 +223,21 @@ def test_maintenance_has_no_free_extension(cast: Any) -> None:
     e = enrollment(cast.participant, phase=Phase.MAINTENANCE)
     with pytest.raises(DomainError):
         services.enrollment_grant_free_extension(actor=cast.staff, enrollment=e, months=1, reason="x")
+
+
+def test_staff_withdraw_an_enrollment_with_a_reason(cast: Any) -> None:
+    e = enrollment(cast.participant)
+    client = cast.client_for("staff")
+    client.post(reverse("enrollment:staff_enrollment_withdraw", args=[e.pk]), {"reason": ""})
+    e.refresh_from_db()
+    assert e.status == S.ACTIVE
+    response = client.post(
+        reverse("api:enrollment-withdraw", args=[e.pk]),
+        {"reason": "Moved abroad"},
+        content_type="application/json",
+    )
+    assert response.status_code == 200 and response.json()["status"] == "withdrawn"
+    again = client.post(
+        reverse("api:enrollment-withdraw", args=[e.pk]), {"reason": "again"}, content_type="application/json"
+    )
+    assert again.status_code == 409

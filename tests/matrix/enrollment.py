@@ -145,6 +145,13 @@ CASES: list[Case] = [
         data={"invoice": "0"},
         **STAFF_POST,
     ),
+    page(
+        "enrollment:staff_enrollment_withdraw",
+        STAFF,
+        kwargs=_pk("enrollment"),
+        data={"reason": "moved abroad"},
+        **STAFF_POST,
+    ),
     page("enrollment:staff_transitions", STAFF),
     page("enrollment:staff_transition_approve", STAFF, kwargs=_pk("transition"), data={}, **STAFF_POST),
     page(
@@ -274,6 +281,14 @@ CASES: list[Case] = [
         kwargs=_pk("enrollment"),
         content_type=JSON,
         data={"invoice": 0},
+    ),
+    api(
+        "api:enrollment-withdraw",
+        STAFF,
+        method="post",
+        kwargs=_pk("enrollment"),
+        content_type=JSON,
+        data={"reason": "moved"},
     ),
     api(
         "api:enrollment-transition-approve",
