@@ -24,6 +24,7 @@ from .models import (
     Checklist,
     ChecklistEntry,
     ChecklistRequirement,
+    ChecklistStatus,
     Condition,
     Kind,
     PolicyAgreement,
@@ -66,6 +67,10 @@ class ChecklistProgress:
     complete: bool
     elapsed_percent: int
     items: list[ItemProgress]
+
+    @property
+    def checklist_status_label(self) -> str:
+        return str(ChecklistStatus(self.checklist_status).label)
 
     @property
     def unmet(self) -> list[str]:

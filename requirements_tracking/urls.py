@@ -6,6 +6,8 @@ app_name = "requirements_tracking"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.my_checklist, name="my_checklist"),
+    path("all/", views.my_checklists, name="my_checklists"),
+    path("enrollments/<int:pk>/", views.enrollment_checklist, name="enrollment_checklist"),
     path("review/", views.review_queue, name="review_queue"),
     path("checklists/<int:pk>/", views.checklist_detail, name="checklist_detail"),
     path("checklists/<int:pk>/requirements/<int:rpk>/record/", views.entry_record, name="entry_record"),

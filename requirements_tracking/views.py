@@ -14,11 +14,11 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import login_required, participant_required, staff_required
+from accounts.access import login_required, needs_mfa_setup, participant_required, staff_required
 from accounts.errors import DomainError, NotAllowed
 from accounts.request_context import client_ip
 from accounts.roles import has_role, is_staff_member
-from enrollment.selectors import current_enrollment
+from enrollment.selectors import current_enrollment, enrollments_of, get_enrollment_for_user
 
 from . import selectors, services
 from .evidence import max_evidence_bytes
@@ -56,6 +56,28 @@ def my_checklist(request: HttpRequest) -> HttpResponse:
     enrollment = current_enrollment(request.user)
     if enrollment is None:
         return render(request, "requirements_tracking/no_enrollment.html")
+    checklist = selectors.checklist_for(enrollment)
+    return redirect("requirements_tracking:checklist_detail", pk=checklist.pk)
+
+
+@participant_required
+@require_GET
+def my_checklists(request: HttpRequest) -> HttpResponse:
+    """Every checklist of the participant's enrollments (past phases too), newest first."""
+    enrollments = list(enrollments_of(request.user))
+    progress = selectors.progress_for_enrollments(enrollments, _today(request))
+    rows = [(e, progress[e.pk]) for e in enrollments]
+    return render(request, "requirements_tracking/my_checklists.html", {"rows": rows})
+
+
+@login_required
+@require_GET
+def enrollment_checklist(request: HttpRequest, pk: int) -> HttpResponse:
+    """The current checklist of an enrollment (made on first view): for its participant and staff.
+    Other apps link here from an enrollment."""
+    enrollment = get_enrollment_for_user(request.user, pk)
+    if enrollment.participant_id != request.user.pk and needs_mfa_setup(request.user):
+        raise Http404("No such enrollment.")
     checklist = selectors.checklist_for(enrollment)
     return redirect("requirements_tracking:checklist_detail", pk=checklist.pk)
 

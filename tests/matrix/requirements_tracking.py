@@ -114,6 +114,14 @@ def _custom(url_name: str, expect: dict[str, Any], **kw: Any) -> Case:
 CASES: list[Case] = [
     page("requirements_tracking:my_checklist", PARTICIPANTS, ok=ANY_OK),
     page("requirements_tracking:review_queue", STAFF),
+    page("requirements_tracking:my_checklists", PARTICIPANTS),
+    page(
+        "requirements_tracking:enrollment_checklist",
+        OWNER_STAFF,
+        ok=ANY_OK,
+        kwargs=_enrollment,
+        not_found=OTHERS,
+    ),
     page("requirements_tracking:checklist_detail", OWNER_STAFF, kwargs=_checklist, not_found=OTHERS),
     page(
         "requirements_tracking:entry_record",

@@ -88,3 +88,23 @@ def test_staff_without_mfa_do_not_see_participants_checklists(cast: Any) -> None
         .status_code
         == 200
     )
+
+
+def test_a_participant_lists_their_checklists_and_opens_one_by_enrollment(cast: Any) -> None:
+    from enrollment.models import Phase
+
+    phase1 = open_enrollment(cast.participant)
+    open_enrollment(cast.participant, phase=Phase.PHASE_2)
+    client = cast.client_for("participant")
+    page = client.get(reverse("requirements_tracking:my_checklists")).content.decode()
+    assert "Phase I" in page and "Phase II/TTT" in page and "Open" in page
+    response = client.get(reverse("requirements_tracking:enrollment_checklist", args=[phase1.pk]))
+    assert response["Location"] == reverse(
+        "requirements_tracking:checklist_detail", args=[checklist_for(phase1).pk]
+    )
+    assert (
+        cast.client_for("other_participant")
+        .get(reverse("requirements_tracking:enrollment_checklist", args=[phase1.pk]))
+        .status_code
+        == 404
+    )
