@@ -108,3 +108,28 @@ def test_a_participant_lists_their_checklists_and_opens_one_by_enrollment(cast: 
         .status_code
         == 404
     )
+
+
+def test_the_checklist_page_query_count_does_not_grow_with_entries(cast: Any) -> None:
+    from datetime import date
+
+    from requirements_tracking.models import ChecklistRequirement
+    from requirements_tracking.services import entry_record
+
+    checklist = checklist_for(open_enrollment(cast.participant))
+    client = cast.client_for("participant")
+    url = reverse("requirements_tracking:checklist_detail", args=[checklist.pk])
+    client.get(url)
+    core = ChecklistRequirement.objects.get(checklist=checklist, code="core_series")
+    entry_record(actor=cast.participant, requirement=core, number=1, completed_on=date(2026, 2, 1))
+    with CaptureQueriesContext(connection) as one:
+        client.get(url)
+    for requirement in ChecklistRequirement.objects.filter(checklist=checklist, kind="sessions"):
+        for n in range(2 if requirement.pk == core.pk else 1, requirement.target + 1):
+            entry_record(
+                actor=cast.participant, requirement=requirement, number=n, completed_on=date(2026, 2, 1)
+            )
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(url)
+    assert page.content.decode().count("Undo<span") == 22
+    assert len(one.captured_queries) == len(many.captured_queries)
