@@ -77,7 +77,7 @@ class RecertificationStartSerializer(serializers.Serializer):
 
 class RecertificationStatusSerializer(serializers.Serializer):
     participant = serializers.IntegerField()
-    required = serializers.CharField(help_text="Why Re-Certification is required; empty if it is not.")
+    required_reason = serializers.CharField(help_text="Why Re-Certification is required; empty if it is not.")
     enrollments = EnrollmentSerializer(many=True)
 
 
@@ -173,9 +173,10 @@ def renewals(request: Request) -> Response:
     """GET: Maintenance years (your own; staff: all, newest first). POST: renew one (opens the next year
     and issues its invoice)."""
     if request.method == "GET":
+        user: Any = request.user
         qs = Enrollment.objects.filter(phase=Phase.MAINTENANCE).select_related("participant", "policy")
-        if not is_staff_member(request.user):
-            qs = qs.filter(participant=request.user)
+        if not is_staff_member(user):
+            qs = qs.filter(participant=user)
         return Response(EnrollmentSerializer(qs.order_by("-start_date", "-id")[:500], many=True).data)
     body = RenewSerializer(data=request.data)
     body.is_valid(raise_exception=True)
@@ -216,7 +217,7 @@ def recertifications(request: Request) -> Response:
             who = get_object_or_404(User, pk=request.query_params["participant"])
         data = {
             "participant": who.pk,
-            "required": selectors.recertification_required(who),
+            "required_reason": selectors.recertification_required(who),
             "enrollments": Enrollment.objects.filter(
                 participant=who, phase=Phase.RECERTIFICATION
             ).select_related("participant", "policy"),

@@ -123,7 +123,8 @@ def trainer_activity_progress(
     )
     by_trainer: dict[int, list[tuple[date, str, str]]] = defaultdict(list)
     for trainer_id, delivered_on, title, venue in delivered:
-        by_trainer[trainer_id].append((delivered_on, title, venue))
+        if delivered_on is not None:
+            by_trainer[trainer_id].append((delivered_on, title, venue))
     answer: dict[int, Progress] = {}
     for pk, (participant_id, start, end) in ranges.items():
         lines = [

@@ -41,9 +41,9 @@ YEAR_END_BATCH = 100
 
 
 @shared_task(acks_late=True)
-def dispatch_run(run_id: int) -> dict[str, int]:
-    """After a rule run commits: queue its reminder e-mails and its year-end requirements checks in
-    batches, so the run itself publishes one message however much it claimed."""
+def dispatch_run(run_id: int, ended: list[list[Any]] | None = None) -> dict[str, int]:
+    """After a rule run commits: queue its reminder e-mails, its year-end requirements checks and the
+    status hooks of the enrollments it ended, in batches, so the run itself publishes one message."""
     from .models import YearEndCheck
     from .rules.engine import run_claim
 
@@ -52,4 +52,19 @@ def dispatch_run(run_id: int) -> dict[str, int]:
     )
     for i in range(0, len(checks), YEAR_END_BATCH):
         check_year_ends.delay(checks[i : i + YEAR_END_BATCH])
-    return {"reminders": reminders.queue_reminder_emails(run_claim(run_id)), "year_end_checks": len(checks)}
+    ended = ended or []
+    for i in range(0, len(ended), YEAR_END_BATCH):
+        status_hooks.delay(ended[i : i + YEAR_END_BATCH])
+    return {
+        "reminders": reminders.queue_reminder_emails(run_claim(run_id)),
+        "year_end_checks": len(checks),
+        "ended": len(ended),
+    }
+
+
+@shared_task(acks_late=True)
+def status_hooks(changes: list[list[Any]]) -> int:
+    """enrollment's STATUS_CHANGED hooks for enrollments the daily job moved in bulk ([id, old, new])."""
+    from .rules.engine import run_status_hooks
+
+    return run_status_hooks(changes)

@@ -97,7 +97,8 @@ def insert_audit_entries(
             json_parts.append(f"%s, %s{cast}")
             json_params += [key, str(value)]
     for name in fields:
-        column = Enrollment._meta.get_field(name).column
+        field: Any = Enrollment._meta.get_field(name)  # a concrete column
+        column = field.column
         json_parts.append(f"%s, e.{column}")
         json_params.append(name)
     phase_sql, phase_params = _case("e.phase", Phase.choices)

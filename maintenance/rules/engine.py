@@ -29,7 +29,7 @@ from django.db import transaction
 from django.db.models import BigIntegerField, CharField, DateField, DateTimeField, TextField, Value
 from django.utils import timezone
 
-from enrollment.models import Enrollment, EnrollmentStatus, Phase
+from enrollment.models import OPEN_STATUSES, Enrollment, EnrollmentStatus, Phase
 from enrollment.services import completion_problems
 
 from ..models import RecertificationRequirement, RuleRun, YearEndCheck
@@ -231,6 +231,21 @@ def _claim_year_end_checks(as_of: date, run: RuleRun) -> int:
     return YearEndCheck.objects.filter(run=run).count()
 
 
+def run_status_hooks(changes: list[list[Any]]) -> int:
+    """Call enrollment's STATUS_CHANGED hooks for moves the engine made in bulk ([id, old, new] each)."""
+    from enrollment import hooks
+
+    if not hooks.STATUS_CHANGED or not changes:
+        return 0
+    moves = {int(pk): (old, new) for pk, old, new in changes}
+    for enrollment in Enrollment.objects.filter(pk__in=list(moves)).select_related("participant", "policy"):
+        old, new = moves[enrollment.pk]
+        with transaction.atomic():
+            for hook in hooks.STATUS_CHANGED:
+                hook(enrollment, old, new, None)
+    return len(moves)
+
+
 def run_claim(run_id: int) -> str:
     return f"run-{run_id}"
 
@@ -313,12 +328,19 @@ def apply(as_of: date, dry_run: bool = False, triggered_by: str = "") -> Summary
             .first()
         )
         summary.reminders = claim_due_reminders(as_of, policy_list, claim=run_claim(run.pk), since=last_run)
-        if summary.reminders or summary.year_end_checks:
+        # Enrollments that left the open statuses (lapsed): other apps react to that through
+        # enrollment's STATUS_CHANGED hooks (e.g. study-group places end), run per row by a task.
+        ended = [
+            [x.enrollment_id, x.old_status, x.new_status]
+            for x in summary.decisions
+            if x.new_status and x.new_status not in OPEN_STATUSES
+        ]
+        if summary.reminders or summary.year_end_checks or ended:
             # One message after commit; the worker fans it out into batches (see tasks.dispatch_run).
             from ..tasks import dispatch_run
 
             run_id = run.pk
-            transaction.on_commit(lambda: dispatch_run.delay(run_id))
+            transaction.on_commit(lambda: dispatch_run.delay(run_id, ended))
         run.finished_at = timezone.now()
         run.changes = len(summary.decisions)
         run.reminders = summary.reminders

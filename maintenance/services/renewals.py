@@ -33,6 +33,7 @@ from enrollment.services import (
     completion_problems,
     enrollment_change_status,
     enrollment_open,
+    invoice_issue,
     policy_for,
 )
 
@@ -52,12 +53,7 @@ def _issue_invoice(
     *, actor: Any, participant: Any, kind: str, enrollment: Enrollment, description: str, on: date
 ) -> Any:
     """The enrollment app owns the fee ledger; its `invoice_issue` records and audits the invoice."""
-    from enrollment import services as enrollment_services
-
-    issue = getattr(enrollment_services, "invoice_issue", None)
-    if issue is None:
-        from enrollment.services.fees import invoice_issue as issue
-    return issue(
+    return invoice_issue(
         actor=actor,
         participant=participant,
         kind=kind,

@@ -42,7 +42,7 @@ def presentations(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"“{presentation.title}” is submitted for NMN review.")
             return redirect("maintenance:presentation_detail", pk=presentation.pk)
-    mine = selectors.presentations_visible_to(request.user).filter(trainer=request.user)
+    mine = selectors.presentations_visible_to(request.user).filter(trainer=request.user.pk)
     page = Paginator(mine, 25).get_page(request.GET.get("page"))
     return render(request, "maintenance/presentations.html", {"form": form, "page": page})
 
@@ -85,7 +85,7 @@ def presentation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "maintenance/presentation_detail.html", context)
 
 
-@login_required
+@login_required  # type: ignore[arg-type]
 @require_GET
 def presentation_slides(request: HttpRequest, pk: int) -> FileResponse:
     presentation = selectors.get_presentation_for_user(request.user, pk)
@@ -159,7 +159,7 @@ def presentation_queue(request: HttpRequest) -> HttpResponse:
 
 
 def home_panel_context(request: HttpRequest) -> dict[str, object]:
-    mine = selectors.presentations_visible_to(request.user).filter(trainer=request.user)
+    mine = selectors.presentations_visible_to(request.user).filter(trainer=request.user.pk)
     return {
         "upcoming": list(
             mine.filter(

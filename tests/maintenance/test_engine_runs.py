@@ -217,3 +217,17 @@ def test_the_beat_job_runs_on_a_real_worker(settings: Any) -> None:
         assert RuleRun.objects.get().triggered_by == "beat"
     finally:
         hooks.COMPLETION_CHECKS[:] = saved
+
+
+def test_enrollments_the_job_ends_reach_the_status_changed_hooks(
+    cast: Any, eager_celery: Any, django_capture_on_commit_callbacks: Any, monkeypatch: Any
+) -> None:
+    from enrollment import hooks
+
+    seen: list[tuple[int, str, str]] = []
+    monkeypatch.setattr(hooks, "STATUS_CHANGED", [lambda e, old, new, actor: seen.append((e.pk, old, new))])
+    recert = enrollment(cast.participant, "recertification", date(2026, 5, 1), "active")
+    enrollment(cast.other_participant, "phase1", date(2026, 1, 15), "active")  # stays open: no hook
+    with django_capture_on_commit_callbacks(execute=True):
+        rules.apply(date(2027, 5, 1))
+    assert seen == [(recert.pk, "active", "lapsed")]
