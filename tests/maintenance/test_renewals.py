@@ -162,3 +162,20 @@ def test_a_graduate_past_the_window_sees_recertification_required(cast: Any, unm
     assert "no Maintenance started" in recertification_required(cast.participant)
     assert AuditEntry.objects.filter(action="maintenance.recertification_required").count() == 1
     assert rules.apply(date(2026, 1, 3)).decisions == []
+
+
+def test_a_recertification_completed_elsewhere_resolves_the_requirement(cast: Any, unmet: list[str]) -> None:
+    from enrollment.services import enrollment_change_status
+    from maintenance.hooks import resolve_requirements_when_recertified
+
+    grad = enrollment(
+        cast.participant, "phase1", date(2024, 1, 1), "completed", completed_on=date(2025, 1, 2)
+    )
+    rules.apply(date(2026, 1, 2))
+    recert = enrollment(cast.participant, "recertification", date(2026, 2, 1), "active", previous=grad)
+    from enrollment import hooks
+
+    assert resolve_requirements_when_recertified in hooks.STATUS_CHANGED
+    enrollment_change_status(actor=cast.staff, enrollment=recert, new_status="completed")
+    marker = RecertificationRequirement.objects.get(source_enrollment=grad)
+    assert marker.resolved_at is not None and marker.recertification_id == recert.pk
