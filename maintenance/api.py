@@ -36,7 +36,7 @@ class IsTrainer(HasRole):
     roles = frozenset({Role.TRAINER})
 
 
-class EnrollmentSerializer(serializers.ModelSerializer):
+class MaintenanceYearSerializer(serializers.ModelSerializer):
     participant_email = serializers.EmailField(source="participant.email", read_only=True)
     policy = serializers.CharField(source="policy.name", read_only=True)
 
@@ -60,12 +60,12 @@ class EnrollmentSerializer(serializers.ModelSerializer):
         ]
 
 
-class RenewSerializer(serializers.Serializer):
+class RenewalRequestSerializer(serializers.Serializer):
     enrollment = serializers.IntegerField(help_text="The Maintenance year to renew.")
     start_date = serializers.DateField(required=False, help_text="Staff only: another start date.")
 
 
-class DecisionSerializer(serializers.Serializer):
+class FlagDecisionSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=services.RenewalDecision.CHOICES)
     reason = serializers.CharField(max_length=2000)
 
@@ -78,14 +78,14 @@ class RecertificationStartSerializer(serializers.Serializer):
 class RecertificationStatusSerializer(serializers.Serializer):
     participant = serializers.IntegerField()
     required_reason = serializers.CharField(help_text="Why Re-Certification is required; empty if it is not.")
-    enrollments = EnrollmentSerializer(many=True)
+    enrollments = MaintenanceYearSerializer(many=True)
 
 
-class ApproveSerializer(serializers.Serializer):
+class RecertificationApproveSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
-class DecisionOutSerializer(serializers.Serializer):
+class RuleDecisionSerializer(serializers.Serializer):
     rule = serializers.CharField()
     enrollment_id = serializers.IntegerField()
     participant_id = serializers.IntegerField()
@@ -98,14 +98,14 @@ class DecisionOutSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
-class PreviewSerializer(serializers.Serializer):
+class RulePreviewSerializer(serializers.Serializer):
     as_of = serializers.DateField()
     total = serializers.IntegerField()
     by_rule = serializers.DictField(child=serializers.IntegerField())
-    decisions = DecisionOutSerializer(many=True)
+    decisions = RuleDecisionSerializer(many=True)
 
 
-class ReminderSerializer(serializers.Serializer):
+class SentReminderSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     participant = serializers.IntegerField(source="participant_id")
     enrollment = serializers.IntegerField(source="enrollment_id")
@@ -154,19 +154,21 @@ class PresentationSubmitSerializer(serializers.Serializer):
     slides = serializers.FileField()
 
 
-class ReviewSerializer(serializers.Serializer):
+class PresentationReviewSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=[("approve", "Approve"), ("return", "Return with comments")])
     comments = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
 
-class DeliveredSerializer(serializers.Serializer):
+class PresentationDeliveredSerializer(serializers.Serializer):
     delivered_on = serializers.DateField()
     attendees = serializers.IntegerField(required=False, allow_null=True, min_value=0)
     notes = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
-@extend_schema(methods=["GET"], responses=EnrollmentSerializer(many=True), tags=TAGS)
-@extend_schema(methods=["POST"], request=RenewSerializer, responses={201: EnrollmentSerializer}, tags=TAGS)
+@extend_schema(methods=["GET"], responses=MaintenanceYearSerializer(many=True), tags=TAGS)
+@extend_schema(
+    methods=["POST"], request=RenewalRequestSerializer, responses={201: MaintenanceYearSerializer}, tags=TAGS
+)
 @api_view(["GET", "POST"])
 @permission_classes([DefaultApiPermission])
 def renewals(request: Request) -> Response:
@@ -177,33 +179,36 @@ def renewals(request: Request) -> Response:
         qs = Enrollment.objects.filter(phase=Phase.MAINTENANCE).select_related("participant", "policy")
         if not is_staff_member(user):
             qs = qs.filter(participant=user)
-        return Response(EnrollmentSerializer(qs.order_by("-start_date", "-id")[:500], many=True).data)
-    body = RenewSerializer(data=request.data)
+        return Response(MaintenanceYearSerializer(qs.order_by("-start_date", "-id")[:500], many=True).data)
+    body = RenewalRequestSerializer(data=request.data)
     body.is_valid(raise_exception=True)
     enrollment = get_enrollment_for_user(request.user, body.validated_data["enrollment"])
     following = services.maintenance_renew(
         actor=request.user, enrollment=enrollment, start_date=body.validated_data.get("start_date")
     )
-    return Response(EnrollmentSerializer(following).data, status=status.HTTP_201_CREATED)
+    return Response(MaintenanceYearSerializer(following).data, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(request=DecisionSerializer, responses=EnrollmentSerializer, tags=TAGS)
+@extend_schema(request=FlagDecisionSerializer, responses=MaintenanceYearSerializer, tags=TAGS)
 @api_view(["POST"])
 @permission_classes([IsStaffMember])
 def flag_decide(request: Request, pk: int) -> Response:
     """Staff decide a flagged Maintenance year: renew anyway, or require Re-Certification."""
     enrollment = get_enrollment_for_user(request.user, pk)
-    body = DecisionSerializer(data=request.data)
+    body = FlagDecisionSerializer(data=request.data)
     body.is_valid(raise_exception=True)
     result = services.maintenance_decide_flagged(
         actor=request.user, enrollment=enrollment, **body.validated_data
     )
-    return Response(EnrollmentSerializer(result).data)
+    return Response(MaintenanceYearSerializer(result).data)
 
 
 @extend_schema(methods=["GET"], responses=RecertificationStatusSerializer, tags=TAGS)
 @extend_schema(
-    methods=["POST"], request=RecertificationStartSerializer, responses={201: EnrollmentSerializer}, tags=TAGS
+    methods=["POST"],
+    request=RecertificationStartSerializer,
+    responses={201: MaintenanceYearSerializer},
+    tags=TAGS,
 )
 @api_view(["GET", "POST"])
 @permission_classes([DefaultApiPermission])
@@ -231,26 +236,26 @@ def recertifications(request: Request) -> Response:
     enrollment = services.recertification_start(
         actor=request.user, participant=participant, start_date=body.validated_data.get("start_date")
     )
-    return Response(EnrollmentSerializer(enrollment).data, status=status.HTTP_201_CREATED)
+    return Response(MaintenanceYearSerializer(enrollment).data, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(request=ApproveSerializer, responses=EnrollmentSerializer, tags=TAGS)
+@extend_schema(request=RecertificationApproveSerializer, responses=MaintenanceYearSerializer, tags=TAGS)
 @api_view(["POST"])
 @permission_classes([IsStaffMember])
 def recertification_approve(request: Request, pk: int) -> Response:
     """Staff approve a completed Re-Certification; answers the new Maintenance year."""
     enrollment = get_enrollment_for_user(request.user, pk)
-    body = ApproveSerializer(data=request.data)
+    body = RecertificationApproveSerializer(data=request.data)
     body.is_valid(raise_exception=True)
     following = services.recertification_approve(
         actor=request.user, enrollment=enrollment, reason=body.validated_data.get("reason", "")
     )
-    return Response(EnrollmentSerializer(following).data)
+    return Response(MaintenanceYearSerializer(following).data)
 
 
 @extend_schema(
     parameters=[OpenApiParameter("as_of", OpenApiTypes.DATE, description="Default: today")],
-    responses=PreviewSerializer,
+    responses=RulePreviewSerializer,
     tags=TAGS,
 )
 @api_view(["GET"])
@@ -274,16 +279,16 @@ def rule_preview(request: Request) -> Response:
         "by_rule": by_rule,
         "decisions": [d.as_dict() for d in decisions[:1000]],
     }
-    return Response(PreviewSerializer(data).data)
+    return Response(RulePreviewSerializer(data).data)
 
 
-@extend_schema(responses=ReminderSerializer(many=True), tags=TAGS)
+@extend_schema(responses=SentReminderSerializer(many=True), tags=TAGS)
 @api_view(["GET"])
 @permission_classes([DefaultApiPermission])
 def reminders(request: Request) -> Response:
     """Reminders sent (your own; staff: everyone's, newest first)."""
     qs = selectors.reminders_visible_to(request.user).order_by("-sent_at", "-id")[:500]
-    return Response(ReminderSerializer(qs, many=True).data)
+    return Response(SentReminderSerializer(qs, many=True).data)
 
 
 @extend_schema(methods=["GET"], responses=PresentationSerializer(many=True), tags=TAGS)
@@ -321,12 +326,12 @@ def presentation_detail(request: Request, pk: int) -> Response:
     return Response(PresentationSerializer(selectors.get_presentation_for_user(request.user, pk)).data)
 
 
-@extend_schema(request=ReviewSerializer, responses=PresentationSerializer, tags=TAGS)
+@extend_schema(request=PresentationReviewSerializer, responses=PresentationSerializer, tags=TAGS)
 @api_view(["POST"])
 @permission_classes([IsStaffMember])
 def presentation_review(request: Request, pk: int) -> Response:
     presentation = selectors.get_presentation_for_user(request.user, pk)
-    body = ReviewSerializer(data=request.data)
+    body = PresentationReviewSerializer(data=request.data)
     body.is_valid(raise_exception=True)
     result = services.presentation_review(
         actor=request.user,
@@ -337,13 +342,13 @@ def presentation_review(request: Request, pk: int) -> Response:
     return Response(PresentationSerializer(result).data)
 
 
-@extend_schema(request=DeliveredSerializer, responses=PresentationSerializer, tags=TAGS)
+@extend_schema(request=PresentationDeliveredSerializer, responses=PresentationSerializer, tags=TAGS)
 @api_view(["POST"])
 @permission_classes([DefaultApiPermission])
 def presentation_delivered(request: Request, pk: int) -> Response:
     """The trainer logs an approved presentation as delivered."""
     presentation = selectors.get_presentation_for_user(request.user, pk)
-    body = DeliveredSerializer(data=request.data)
+    body = PresentationDeliveredSerializer(data=request.data)
     body.is_valid(raise_exception=True)
     result = services.presentation_log_delivered(
         actor=request.user,
