@@ -35,6 +35,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("enrollments/<int:pk>/extend/", v.enrollment_extend, name="enrollment-extend"),
     path("enrollments/<int:pk>/continuation/", v.enrollment_continuation, name="enrollment-continuation"),
+    path(
+        "enrollments/<int:pk>/continuation-fee/",
+        v.enrollment_continuation_fee,
+        name="enrollment-continuation-fee",
+    ),
     path("enrollments/<int:pk>/withdraw/", v.enrollment_withdraw, name="enrollment-withdraw"),
     path("transition-requests/", v.TransitionRequestList.as_view(), name="enrollment-transition-list"),
     path("transition-requests/<int:pk>/approve/", v.transition_approve, name="enrollment-transition-approve"),

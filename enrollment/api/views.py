@@ -254,6 +254,18 @@ def enrollment_continuation(request: Request, pk: int) -> Response:
     return Response(s.EnrollmentSerializer(done).data)
 
 
+@extend_schema(tags=TAG, request=None, responses={201: s.InvoiceSerializer})
+@api_view(["POST"])
+@permission_classes([IsStaffMember])
+def enrollment_continuation_fee(request: Request, pk: int) -> Response:
+    """Record the continuation fee due, at the amount of the enrollment's policy."""
+    enrollment = selectors.get_enrollment_for_user(request.user, pk)
+    invoice = services.enrollment_issue_continuation_invoice(actor=request.user, enrollment=enrollment)
+    return Response(
+        s.InvoiceSerializer(selectors.invoice_with_balance(invoice)).data, status=status.HTTP_201_CREATED
+    )
+
+
 @extend_schema(tags=TAG, request=s.DecisionReasonSerializer, responses=s.EnrollmentSerializer)
 @api_view(["POST"])
 @permission_classes([IsStaffMember])

@@ -241,3 +241,33 @@ def test_staff_withdraw_an_enrollment_with_a_reason(cast: Any) -> None:
         reverse("api:enrollment-withdraw", args=[e.pk]), {"reason": "again"}, content_type="application/json"
     )
     assert again.status_code == 409
+
+
+def test_the_api_records_the_continuation_fee_from_the_policy_then_the_time(cast: Any) -> None:
+    e = enrollment(cast.participant, start=date(2025, 12, 1))
+    client = cast.client_for("staff")
+    fee = client.post(
+        reverse("api:enrollment-continuation-fee", args=[e.pk]), {}, content_type="application/json"
+    )
+    assert fee.status_code == 201 and fee.json()["amount"] == "250.00" and fee.json()["balance"] == "250.00"
+    early = client.post(
+        reverse("api:enrollment-continuation", args=[e.pk]),
+        {"invoice": fee.json()["id"]},
+        content_type="application/json",
+    )
+    assert early.status_code == 409 and early.json()["error"]["code"] == "fee_unpaid"
+    client.post(
+        reverse("api:enrollment-invoice-payments", args=[fee.json()["id"]]),
+        {"amount": "250", "paid_on": "2026-01-02", "method": "bank_transfer"},
+        content_type="application/json",
+    )
+    done = client.post(
+        reverse("api:enrollment-continuation", args=[e.pk]),
+        {"invoice": fee.json()["id"]},
+        content_type="application/json",
+    )
+    assert (
+        done.status_code == 200
+        and done.json()["status"] == "continuation"
+        and done.json()["paid_through"] == "2027-12-01"
+    )

@@ -282,6 +282,16 @@ CASES: list[Case] = [
         content_type=JSON,
         data={"invoice": 0},
     ),
+    # Re-Certification has no paid continuation under the policy: staff reach the rule (409).
+    api(
+        "api:enrollment-continuation-fee",
+        STAFF,
+        method="post",
+        ok=409,
+        kwargs=_pk("enrollment"),
+        content_type=JSON,
+        data={},
+    ),
     api(
         "api:enrollment-withdraw",
         STAFF,
