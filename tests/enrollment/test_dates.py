@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from enrollment import services
 from enrollment.dates import add_months, months_between
@@ -66,3 +68,11 @@ def test_free_extension_from_31_january_counts_from_the_start(cast: Any) -> None
 def test_phase_two_started_on_29_february_runs_24_months(cast: Any) -> None:
     e = enrollment(cast.participant, phase=Phase.PHASE_2, start=date(2028, 2, 29))
     assert e.term_end == date(2030, 2, 28)
+
+
+@given(start=st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 31)), months=st.integers(0, 120))
+def test_adding_months_lands_in_the_right_month_on_the_same_day_or_its_last(start: date, months: int) -> None:
+    end = add_months(start, months)
+    assert (end.year * 12 + end.month) - (start.year * 12 + start.month) == months
+    assert end.day == start.day or (end.day < start.day and (end + timedelta(days=1)).day == 1)
+    assert months_between(start, end) == months or end.day < start.day
