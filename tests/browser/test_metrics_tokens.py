@@ -11,10 +11,14 @@ from django.utils import timezone
 
 from metrics_tokens.models import FidelityExercise, MetricReport
 from tests.browser.conftest import browser_sign_in, shot
-from tests.metrics_tokens.conftest import open_enrollment
+from tests.metrics_tokens.conftest import open_enrollment, program_policy  # noqa: F401 (fixture)
 from tests.support import PASSWORD, totp_code
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("program_policy"),  # re-seeds the policy a flush may have removed
+]
 
 
 def test_a_clinician_records_reports_and_sees_the_balance(page: Any, cast: Any) -> None:

@@ -28,3 +28,19 @@ def upload(name: str = "case.pdf", content: bytes = b"%PDF-1.4 case abstract") -
 @pytest.fixture
 def enroll() -> Any:
     return open_enrollment
+
+
+@pytest.fixture
+def program_policy(transactional_db: Any) -> None:
+    """For transactional tests: the December 2025 policy comes from a data migration, which an earlier
+    transactional test's flush may have removed; put it back (flush keeps content types, not data)."""
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.contrib.contenttypes.models import ContentType
+
+    from enrollment.models import ProgramPolicy
+
+    ContentType.objects.clear_cache()
+    if not ProgramPolicy.objects.exists():
+        import_module("enrollment.migrations.0002_december_2025_policy").seed(apps, None)

@@ -24,7 +24,8 @@ from tests.support import make_user
 from .conftest import open_enrollment
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("program_policy"),
     pytest.mark.skipif(
         connection.vendor != "postgresql",
         reason="needs PostgreSQL: SQLite serialises every write and ignores SELECT … FOR UPDATE "

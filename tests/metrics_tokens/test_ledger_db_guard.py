@@ -58,7 +58,8 @@ def test_the_triggers_are_installed(cast: Any) -> None:
             ]
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("program_policy")
 @time_machine.travel("2026-03-10 12:00Z")
 def test_a_full_flush_still_empties_the_database(cast: Any) -> None:
     """Test teardown (Django's flush) must still be able to wipe everything: on SQLite the guard lets
