@@ -1,11 +1,18 @@
-"""The bulk print job's work: render each certificate once, add it to a zip of individual PDFs and
-append its page to one combined PDF, both written to disk as they grow, so the worker's memory stays
-flat whatever the batch size. Progress is saved every few certificates for the page to poll."""
+"""The bulk print job's work, in two steps.
+
+1. Each of the job's shards (parallel Celery tasks) renders its slice of the certificates, one PDF file
+   per certificate under the job's `parts/` folder, saving its progress as it goes. A file already
+   there is not rendered again, so a redelivered task resumes where the lost one stopped.
+2. The shard that finds every certificate rendered assembles them, in the order fixed when the job was
+   created, into a zip of individual PDFs and one combined PDF for the printer. Both are streamed to
+   disk (see pdfconcat), so the worker's memory stays flat whatever the batch size.
+"""
 
 from __future__ import annotations
 
 import logging
 import os
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -24,48 +31,81 @@ def job_dir(job: BulkPrintJob) -> Path:
     return Path(settings.MEDIA_ROOT) / "certificates" / "bulk" / str(job.pk)
 
 
-def run_bulk_print(job_id: int) -> str:
-    """Run the job if it is ours to run; returns what happened ("done", "skipped", "failed")."""
-    job = services.bulk_print_claim(job_id)
+def _part(folder: Path, position: int) -> Path:
+    return folder / "parts" / f"{position:06d}.pdf"
+
+
+def run_bulk_print_shard(job_id: int, shard: int) -> str:
+    """Render one shard, and assemble the files if it is the last to finish. Returns what happened."""
+    job = services.bulk_print_begin(job_id)
     if job is None:
         return "skipped"
     try:
-        combined, archive = _render(job)
+        complete = _render_shard(job, shard)
+        if not (complete and services.bulk_print_claim_assembly(job)):
+            return "rendered"
+        combined, archive = _assemble(job)
     except Exception as exc:
-        log.exception("bulk print job %s failed", job_id)
+        log.exception("bulk print job %s (shard %s) failed", job_id, shard)
         services.bulk_print_fail(job, f"{type(exc).__name__}: {exc}")
         return "failed"
     services.bulk_print_finish(job, combined_pdf=combined, zip_file=archive)
     return "done"
 
 
-def _render(job: BulkPrintJob) -> tuple[str, str]:
+def run_bulk_print(job_id: int) -> str:
+    """Every shard of a job, one after the other, in this process (tests, commands)."""
+    job = BulkPrintJob.objects.get(pk=job_id)
+    result = "skipped"
+    for shard in range(job.shards):
+        result = run_bulk_print_shard(job_id, shard)
+    return result
+
+
+def _render_shard(job: BulkPrintJob, shard: int) -> bool:
     folder = job_dir(job)
-    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "parts").mkdir(parents=True, exist_ok=True)
+    positions = services.shard_positions(job, shard)
+    ids: list[int] = job.certificate_ids
+    step = max(1, min(25, job.total // 100))  # save progress about every 1% of the job
+    rendered = 0
+    for start in range(positions.start, positions.stop, BATCH):
+        chunk = range(start, min(positions.stop, start + BATCH))
+        todo = [p for p in chunk if not _part(folder, p).exists()]
+        by_id = {c.pk: c for c in Certificate.objects.filter(pk__in=[ids[p] for p in todo])}
+        rendered += len(chunk) - len(todo)
+        for position in todo:
+            certificate = by_id[ids[position]]
+            target = _part(folder, position)
+            temporary = target.with_suffix(".part")
+            temporary.write_bytes(rendering.render_pdf(certificate))
+            os.replace(temporary, target)
+            rendered += 1
+            if rendered % step == 0:
+                services.bulk_print_progress(job, shard, rendered)
+    return services.bulk_print_progress(job, shard, rendered)
+
+
+def _assemble(job: BulkPrintJob) -> tuple[str, str]:
+    folder = job_dir(job)
     stem = f"certificates-job-{job.pk}"
     pdf_tmp, zip_tmp = folder / f"{stem}.pdf.part", folder / f"{stem}.zip.part"
-    ids: list[int] = list(job.certificate_ids)
-    step = max(1, min(25, len(ids) // 100 or 1))  # save progress about every 1% (at most every 25)
-    done = 0
+    ids: list[int] = job.certificate_ids
     with open(pdf_tmp, "wb") as pdf_out, zipfile.ZipFile(zip_tmp, "w", zipfile.ZIP_STORED) as archive:
         appender = PdfAppender(pdf_out)
         for start in range(0, len(ids), BATCH):
-            chunk = ids[start : start + BATCH]
-            by_id = {c.pk: c for c in Certificate.objects.filter(pk__in=chunk)}
-            for pk in chunk:
-                certificate = by_id.get(pk)
-                if certificate is None:  # deleted meanwhile (certificates are PROTECTed; defensive)
-                    done += 1
-                    continue
-                pdf = rendering.render_pdf(certificate)
+            numbers = dict(
+                Certificate.objects.filter(pk__in=ids[start : start + BATCH]).values_list("pk", "number")
+            )
+            for position in range(start, min(len(ids), start + BATCH)):
+                pdf = _part(folder, position).read_bytes()
                 # PDFs are compressed already: storing them keeps the zip fast.
-                archive.writestr(rendering.pdf_filename(certificate), pdf)
+                archive.writestr(f"{numbers[ids[position]]}.pdf", pdf)
                 appender.append(pdf)
-                done += 1
-                if done % step == 0:
-                    services.bulk_print_progress(job, done)
+            services.bulk_print_heartbeat(job)
         appender.close()
-    relative = Path("certificates") / "bulk" / str(job.pk)
     os.replace(pdf_tmp, folder / f"{stem}.pdf")
     os.replace(zip_tmp, folder / f"{stem}.zip")
+    shutil.rmtree(folder / "parts", ignore_errors=True)
+    relative = Path("certificates") / "bulk" / str(job.pk)
     return str(relative / f"{stem}.pdf"), str(relative / f"{stem}.zip")

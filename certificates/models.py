@@ -143,7 +143,9 @@ class BulkPrintJob(models.Model):
     """One combined PDF (for the printer) and a zip of individual PDFs for a filtered set of certificates.
 
     The certificates are fixed when the job is created (`certificate_ids`), so the files match what
-    the admin saw. A Celery task renders them; `done_count` is the progress the page polls.
+    the admin saw. `shards` Celery tasks render slices of them in parallel, each saving its count in
+    `shard_progress`; `done_count` (their sum) is the progress the page polls. The shard that finds all
+    of them rendered assembles the zip and the combined PDF.
     """
 
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -156,6 +158,9 @@ class BulkPrintJob(models.Model):
     mark_printed = models.BooleanField(
         default=True, help_text="Set printed_at on the certificates when done."
     )
+    shards = models.PositiveSmallIntegerField(default=1, help_text="Parallel rendering tasks.")
+    shard_progress = models.JSONField(default=list, blank=True, help_text="Certificates rendered per shard.")
+    assembly_started_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -199,6 +204,10 @@ class BulkPrintJob(models.Model):
         if f.get("not_printed"):
             parts.append("not printed yet")
         return " · ".join(parts) or "every current certificate"
+
+    @property
+    def is_assembling(self) -> bool:
+        return self.status == BulkPrintStatus.RUNNING and self.assembly_started_at is not None
 
     @property
     def is_finished(self) -> bool:

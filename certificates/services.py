@@ -221,30 +221,36 @@ def certificate_reissue(
 
 # --- Bulk printing -------------------------------------------------------------------------------
 
+MIN_PER_SHARD = 25  # smaller jobs are not worth splitting
+
 
 def bulk_print_start(*, actor: Any, filters: dict[str, Any], mark_printed: bool = True) -> BulkPrintJob:
-    """Fix the certificates that match `filters` and queue the job that renders them (after commit)."""
+    """Fix the certificates that match `filters` and queue the tasks that render them (after commit)."""
     _require_admin(actor)
-    from .tasks import bulk_print_run_task
+    from .tasks import bulk_print_shard_task
 
     with transaction.atomic():
         ids = list(bulk_print_queryset(filters).values_list("pk", flat=True))
         if not ids:
             raise ValidationError("No current certificate matches these filters: nothing to print.")
+        shards = max(1, min(int(settings.CERTIFICATE_BULK_SHARDS), -(-len(ids) // MIN_PER_SHARD)))
         job = BulkPrintJob.objects.create(
             created_by=actor,
             filters=_jsonable(filters),
             certificate_ids=ids,
             total=len(ids),
             mark_printed=mark_printed,
+            shards=shards,
+            shard_progress=[0] * shards,
         )
         audit_record(
             actor=actor,
             action="certificate.bulk_print_started",
             target=job,
-            changes={"filters": job.filters, "total": job.total},
+            changes={"filters": job.filters, "total": job.total, "shards": shards},
         )
-        transaction.on_commit(lambda: bulk_print_run_task.delay(job.pk))
+        job_id = job.pk
+        transaction.on_commit(lambda: [bulk_print_shard_task.delay(job_id, i) for i in range(shards)])
     return job
 
 
@@ -261,26 +267,10 @@ def _jsonable(filters: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def bulk_print_claim(job_id: int, *, stale_after_seconds: int = 600) -> BulkPrintJob | None:
-    """Take the job for this worker, or None when it is done or another worker runs it.
-
-    A job left "running" by a worker that died (no heartbeat for `stale_after_seconds`) may be taken
-    again: the acks-late redelivery of the task lands here.
-    """
-    now = timezone.now()
-    stale = now - timedelta(seconds=stale_after_seconds)
-    claimed = _retrying(lambda: _claim(job_id, now, stale))
-    if not claimed:
-        return None
-    return BulkPrintJob.objects.get(pk=job_id)
-
-
-def _claim(job_id: int, now: Any, stale: Any) -> int:
-    return BulkPrintJob.objects.filter(pk=job_id, status=BulkPrintStatus.QUEUED).update(
-        status=BulkPrintStatus.RUNNING, started_at=now, heartbeat_at=now, done_count=0
-    ) or BulkPrintJob.objects.filter(
-        pk=job_id, status=BulkPrintStatus.RUNNING, heartbeat_at__lt=stale
-    ).update(heartbeat_at=now, done_count=0)
+def shard_positions(job: BulkPrintJob, shard: int) -> range:
+    """The positions (indexes into certificate_ids) one shard renders: a contiguous slice."""
+    size = -(-job.total // job.shards)
+    return range(shard * size, min(job.total, (shard + 1) * size))
 
 
 def _retrying(write: Callable[[], Any], attempts: int = 100) -> Any:
@@ -299,13 +289,56 @@ def _retrying(write: Callable[[], Any], attempts: int = 100) -> Any:
     return None
 
 
-def bulk_print_progress(job: BulkPrintJob, done: int) -> None:
+def bulk_print_begin(job_id: int) -> BulkPrintJob | None:
+    """A shard's start: the job becomes running (first shard); None when it is finished already."""
+    now = timezone.now()
     _retrying(
-        lambda: BulkPrintJob.objects.filter(pk=job.pk, status=BulkPrintStatus.RUNNING).update(
-            done_count=done, heartbeat_at=timezone.now()
+        lambda: BulkPrintJob.objects.filter(pk=job_id, status=BulkPrintStatus.QUEUED).update(
+            status=BulkPrintStatus.RUNNING, started_at=now, heartbeat_at=now
         )
     )
-    job.done_count = done
+    job = BulkPrintJob.objects.filter(pk=job_id, status=BulkPrintStatus.RUNNING).first()
+    return job
+
+
+def bulk_print_progress(job: BulkPrintJob, shard: int, rendered: int) -> bool:
+    """Save how many certificates `shard` has rendered; True when every shard has rendered all of its.
+
+    Shards save a count, not an increment, so a shard run twice (a redelivered task) cannot count
+    twice. The row is locked so two shards' saves do not overwrite each other's counts.
+    """
+
+    def save() -> bool:
+        with transaction.atomic():
+            locked = BulkPrintJob.objects.select_for_update().get(pk=job.pk)
+            progress = list(locked.shard_progress) or [0] * locked.shards
+            progress[shard] = rendered
+            locked.shard_progress = progress
+            locked.done_count = min(locked.total, sum(progress))
+            locked.heartbeat_at = timezone.now()
+            locked.save(update_fields=["shard_progress", "done_count", "heartbeat_at"])
+            job.done_count = locked.done_count
+            return locked.done_count == locked.total
+
+    return bool(_retrying(save))
+
+
+def bulk_print_claim_assembly(job: BulkPrintJob, *, stale_after_seconds: int = 600) -> bool:
+    """Exactly one shard assembles the files (again, if the one that began died: no heartbeat)."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=stale_after_seconds)
+    running = BulkPrintJob.objects.filter(pk=job.pk, status=BulkPrintStatus.RUNNING)
+    claimed = _retrying(
+        lambda: (
+            running.filter(assembly_started_at__isnull=True).update(assembly_started_at=now, heartbeat_at=now)
+            or running.filter(heartbeat_at__lt=stale).update(assembly_started_at=now, heartbeat_at=now)
+        )
+    )
+    return bool(claimed)
+
+
+def bulk_print_heartbeat(job: BulkPrintJob) -> None:
+    _retrying(lambda: BulkPrintJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now()))
 
 
 def bulk_print_finish(job: BulkPrintJob, *, combined_pdf: str, zip_file: str) -> None:
@@ -346,7 +379,8 @@ def bulk_print_fail(job: BulkPrintJob, error: str) -> None:
 
 def _fail(job: BulkPrintJob, error: str) -> None:
     with transaction.atomic():
-        BulkPrintJob.objects.filter(pk=job.pk).update(
-            status=BulkPrintStatus.FAILED, finished_at=timezone.now(), error=error[:2000]
-        )
-        audit_record(actor=None, action="certificate.bulk_print_failed", target=job, reason=error[:500])
+        updated = BulkPrintJob.objects.filter(
+            pk=job.pk, status__in=[BulkPrintStatus.QUEUED, BulkPrintStatus.RUNNING]
+        ).update(status=BulkPrintStatus.FAILED, finished_at=timezone.now(), error=error[:2000])
+        if updated:
+            audit_record(actor=None, action="certificate.bulk_print_failed", target=job, reason=error[:500])

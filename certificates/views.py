@@ -241,9 +241,9 @@ def bulk_job_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
         raise Http404("These files are no longer there.")
     content_type = "application/pdf" if kind == "pdf" else "application/zip"
     response: Any = FileResponse(
-        open(path, "rb"),
+        open(path, "rb"),  # noqa: SIM115 (FileResponse closes it)
         as_attachment=True,
         filename=path.name,
-        content_type=content_type,  # noqa: SIM115 (FileResponse closes it)
+        content_type=content_type,
     )
     return response

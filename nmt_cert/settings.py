@@ -318,6 +318,8 @@ SPECTACULAR_SETTINGS = {
 # --- Program settings --------------------------------------------------------------------------
 CERTIFICATE_ISSUER_NAME = env.str("CERTIFICATE_ISSUER_NAME", default="The Neurosequential Network")
 CERTIFICATE_PAGE_SIZE = env.str("CERTIFICATE_PAGE_SIZE", default="letter")  # "letter" or "A4"
+# Bulk print jobs render in this many parallel Celery tasks (match the worker's --concurrency).
+CERTIFICATE_BULK_SHARDS = env.int("CERTIFICATE_BULK_SHARDS", default=2)
 # Largest evidence file a participant may attach to a checklist entry (PDF, PNG or JPEG).
 REQUIREMENTS_EVIDENCE_MAX_BYTES = env.int("REQUIREMENTS_EVIDENCE_MAX_BYTES", default=5 * 1024 * 1024)
 # How far ahead study-group meetings are materialized from each group's recurrence rule.

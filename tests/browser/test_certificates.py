@@ -92,7 +92,7 @@ def test_a_participant_finds_and_downloads_their_certificate(page: Any, cast: An
     panel = page.get_by_test_id("home-certificates")
     assert certificate.number in panel.inner_text()
     shot(page, "certificates-participant-home")
-    page.get_by_role("link", name="Certificates", exact=True).click()
+    panel.get_by_role("link", name="All your certificates").click()
     page.wait_for_url("**/certificates/")
     assert page.get_by_test_id("certificate-row").count() == 1
     shot(page, "certificates-participant-list")

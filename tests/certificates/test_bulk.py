@@ -81,17 +81,45 @@ def test_a_job_with_revoked_and_superseded_certificates_prints_only_current_ones
 
 
 @pytest.mark.django_db
-def test_a_stale_running_job_is_taken_over_but_a_live_one_is_not(cast: Any) -> None:
+def test_shards_split_the_work_resume_after_a_loss_and_assemble_once_in_order(
+    cast: Any, settings: Any
+) -> None:
     from datetime import timedelta
 
     from django.utils import timezone
 
-    many_certificates(1)
+    from certificates.bulk import job_dir, run_bulk_print_shard
+
+    settings.CERTIFICATE_BULK_SHARDS = 2
+    many_certificates(60)
     job = services.bulk_print_start(actor=cast.admin, filters={})
-    assert services.bulk_print_claim(job.pk) is not None
-    assert services.bulk_print_claim(job.pk) is None  # another worker has it and is alive
-    BulkPrintJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - timedelta(hours=1))
-    assert services.bulk_print_claim(job.pk) is not None  # its worker died: redelivery resumes it
+    assert job.shards == 2 and list(services.shard_positions(job, 0)) == list(range(30))
+    assert list(services.shard_positions(job, 1)) == list(range(30, 60))
+    assert run_bulk_print_shard(job.pk, 1) == "rendered"
+    job.refresh_from_db()
+    assert job.done_count == 30 and job.percent == 50 and job.status == BulkPrintStatus.RUNNING
+    # Shard 1's task is delivered again: its files are kept, its count is not doubled.
+    parts = sorted((job_dir(job) / "parts").iterdir())
+    stamp = parts[-1].stat().st_mtime_ns
+    assert run_bulk_print_shard(job.pk, 1) == "rendered"
+    job.refresh_from_db()
+    assert job.done_count == 30 and parts[-1].stat().st_mtime_ns == stamp
+    assert run_bulk_print_shard(job.pk, 0) == "done"
+    job.refresh_from_db()
+    assert job.status == BulkPrintStatus.DONE and job.done_count == 60
+    assert not (job_dir(job) / "parts").exists()
+    reader = PdfReader(str(Path(settings.MEDIA_ROOT) / job.combined_pdf))
+    numbers = dict(Certificate.objects.values_list("pk", "number"))
+    expected = [numbers[pk] for pk in job.certificate_ids]  # the order fixed at the start (by name)
+    for index in (0, 29, 30, 59):
+        assert expected[index] in reader.pages[index].extract_text()
+    # Assembly is claimed once; a claim whose worker went silent may be taken over.
+    running = services.bulk_print_start(actor=cast.admin, filters={})
+    BulkPrintJob.objects.filter(pk=running.pk).update(status=BulkPrintStatus.RUNNING)
+    assert services.bulk_print_claim_assembly(running) is True
+    assert services.bulk_print_claim_assembly(running) is False
+    BulkPrintJob.objects.filter(pk=running.pk).update(heartbeat_at=timezone.now() - timedelta(hours=1))
+    assert services.bulk_print_claim_assembly(running) is True
 
 
 @pytest.mark.django_db(transaction=True)
