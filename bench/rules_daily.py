@@ -259,11 +259,16 @@ def main() -> dict[str, Any]:
         print(f"seeded {n:,} enrollments in {time.perf_counter() - started:.1f} s", flush=True)
         base = floor(AS_OF)
         job = run_job(AS_OF)
+        next_floor = floor(AS_OF + timedelta(days=1))
         next_day = run_job(AS_OF + timedelta(days=1))
         again = run_job(AS_OF + timedelta(days=1))
         label = f"{n // 1000}k"
         print(f"[{label}] floor: 1 UPDATE, {base['rows']:,} rows, {base['seconds']} s", flush=True)
         print(f"[{label}] job (month of catch-up): {job}", flush=True)
+        print(
+            f"[{label}] next day floor: 1 UPDATE, {next_floor['rows']:,} rows, {next_floor['seconds']} s",
+            flush=True,
+        )
         print(f"[{label}] job next day: {next_day}", flush=True)
         print(f"[{label}] same day again: {again}", flush=True)
         ratio = job["seconds"] / base["seconds"] if base["seconds"] else None
@@ -279,6 +284,7 @@ def main() -> dict[str, Any]:
             f"{label}_job_peak_rss_mb": job["peak_rss_mb"],
             f"{label}_next_day_seconds": next_day["seconds"],
             f"{label}_next_day_statements": next_day["statements"],
+            f"{label}_next_day_floor_seconds": next_floor["seconds"],
             f"{label}_rerun_changes": again["decisions"] + again["reminders"],
         }
     figures["target"] = "100k job < 10 s, ≤ 5× floor, statements flat 10k→100k, peak RSS < 300 MB"

@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -62,13 +63,18 @@ def preview(request: HttpRequest) -> HttpResponse:
 
 def home_panel_context(request: HttpRequest) -> dict[str, Any]:
     today = timezone.localdate()
-    decisions = rules.evaluate(today + timedelta(days=30))
-    return {
-        "next_30": [
+
+    def next_30() -> list[tuple[str, int]]:
+        decisions = rules.evaluate(today + timedelta(days=30))
+        return [
             (rules.RULES_BY_NAME[name].description, n)
             for name, n in Counter(d.rule for d in decisions).most_common()
-        ],
-        "next_30_total": len(decisions),
+        ]
+
+    # The home page must stay quick at any size: the 30-day outlook is kept for ten minutes.
+    outlook = cache.get_or_set(f"maintenance:next30:{today.isoformat()}", next_30, timeout=600)
+    return {
+        "next_30": outlook,
         "flagged": selectors.flagged_maintenance_years().count(),
         "to_review": selectors.review_queue().count(),
     }
