@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from accounts.errors import DomainError
 from accounts.models import AuditEntry
@@ -228,3 +229,44 @@ def test_a_staff_grant_during_the_year_expires_with_it(cast: Any) -> None:
     assert TokenLedgerEntry.objects.filter(kind="grant", enrollment=enrollment).count() == 2
     assert services.tokens_expire_for_year(enrollment=enrollment, as_of=enrollment.term_end) == 12
     assert selectors.balance_for(pat) == 0
+
+
+def test_bulk_expiry_takes_the_same_queries_for_1_or_many_years(cast: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.support import make_user
+
+    with time_machine.travel("2026-03-10 12:00Z"):
+        open_enrollment(cast.participant, "maintenance", START)
+    with CaptureQueriesContext(connection) as one:
+        assert services.tokens_expire_due(as_of=date(2027, 2, 1)) == 10
+    with time_machine.travel("2026-03-10 12:00Z"):
+        for i in range(12):
+            open_enrollment(make_user(f"x{i}@example.org", ["participant"]), "maintenance", START)
+    with CaptureQueriesContext(connection) as many:
+        assert services.tokens_expire_due(as_of=date(2027, 2, 1)) == 120
+    assert len(one) == len(many)
+
+
+@time_machine.travel("2026-03-10 12:00Z")
+def test_a_fidelity_report_without_a_token_is_refused_and_submits_nothing(cast: Any) -> None:
+    from metrics_tokens.models import FidelityAssignment
+
+    from .conftest import upload
+
+    pat = cast.participant
+    open_enrollment(pat, "maintenance", START)
+    services.fidelity_exercise_create(
+        actor=cast.staff,
+        year=2026,
+        title="Case",
+        case_abstract=upload(),
+        qa_session_at=timezone.now(),
+        qa_session_link="https://meet.example.org/x",
+        deadline=date(2026, 4, 30),
+    )
+    services.tokens_adjust(actor=cast.staff, participant=pat, amount=-10, reason="Used elsewhere")
+    with pytest.raises(NoBalance):
+        record(pat, "fidelity")
+    assert FidelityAssignment.objects.get(participant=pat).submitted_at is None
