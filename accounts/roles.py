@@ -70,6 +70,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "requirements_tracking.change_calloccurrence",
         "requirements_tracking.view_checklist",
         "requirements_tracking.view_checklistentry",
+        # Metric reports, the token ledger and fidelity exercises: read-only in the admin (metrics_tokens.admin).
+        "metrics_tokens.view_metricreport",
+        "metrics_tokens.view_tokenledgerentry",
+        "metrics_tokens.view_fidelityexercise",
+        "metrics_tokens.view_fidelityassignment",
     ],
 }
 
