@@ -113,7 +113,9 @@ def participant_balance(user: Any) -> Decimal:
 
 
 def invoices_visible_to(user: Any) -> QuerySet[Invoice]:
-    qs = invoices_with_balance(Invoice.objects.select_related("participant", "enrollment"))
+    qs = invoices_with_balance(
+        Invoice.objects.select_related("participant", "enrollment").prefetch_related("payments", "waivers")
+    )
     if is_staff_member(user):
         return qs
     return qs.filter(participant=user)

@@ -20,7 +20,9 @@ def certification_summary(user: Any, as_of: date | None = None) -> dict[str, Any
     enrollments = list(selectors.enrollments_of(user).prefetch_related("policy__phase_rules"))
     current = next((e for e in enrollments if e.is_open), None)
     application = selectors.latest_application(user)
-    invoices = list(selectors.invoices_of(user).order_by("-issued_on", "-id"))
+    invoices = list(
+        selectors.invoices_of(user).prefetch_related("payments", "waivers").order_by("-issued_on", "-id")
+    )
     balance = sum((inv.balance for inv in invoices), Decimal("0.00"))  # type: ignore[attr-defined]
     pending_transition = pending_extension = None
     next_steps: list[str] = []

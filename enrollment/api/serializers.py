@@ -293,6 +293,8 @@ class WaiverSerializer(serializers.ModelSerializer):
 
 
 class InvoiceSerializer(serializers.ModelSerializer):
+    payments = PaymentSerializer(many=True, read_only=True)
+    waivers = WaiverSerializer(many=True, read_only=True)
     paid = serializers.DecimalField(max_digits=11, decimal_places=2, read_only=True)
     waived = serializers.DecimalField(max_digits=11, decimal_places=2, read_only=True)
     balance = serializers.DecimalField(max_digits=11, decimal_places=2, read_only=True)
@@ -311,6 +313,8 @@ class InvoiceSerializer(serializers.ModelSerializer):
             "paid",
             "waived",
             "balance",
+            "payments",
+            "waivers",
         ]
 
 
