@@ -19,9 +19,23 @@ from tests.requirements_tracking.factories import (
 )
 from tests.support import PASSWORD, make_user
 
-# serialized_rollback: the policy, templates and call series come from data migrations that a
-# transactional test's flush removes; they are restored for each test.
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _program_data(live_server: Any) -> Any:
+    """The policy, templates, texts and call series come from data migrations, which an earlier
+    transactional test's flush removes: seed them again (idempotent) when they are missing."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    for module in (
+        "enrollment.migrations.0002_december_2025_policy",
+        "requirements_tracking.migrations.0003_december_2025_requirements",
+    ):
+        import_module(module).seed(apps, None)
+    yield
 
 
 @pytest.fixture(autouse=True)
