@@ -120,7 +120,12 @@ def test_calls_calendar_and_agreement_pages(page: Any) -> None:
     user = make_user("pat@example.org", ["participant"], first_name="Pat", last_name="Participant")
     user.time_zone = "Europe/London"
     user.save()
+    open_enrollment(user, start=date(2026, 1, 5))
     browser_sign_in(page, user.email, PASSWORD)
+    page.goto("/")
+    assert page.get_by_test_id("home-requirements").is_visible()
+    assert page.get_by_test_id("agreement-prompt").is_visible()
+    shot(page, "requirements-home-panel")
     page.goto("/requirements/calls/")
     assert "Europe/London" in page.locator("main").inner_text()
     past = page.get_by_test_id("past-calls")
