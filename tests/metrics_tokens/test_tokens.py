@@ -270,3 +270,17 @@ def test_a_fidelity_report_without_a_token_is_refused_and_submits_nothing(cast: 
     with pytest.raises(NoBalance):
         record(pat, "fidelity")
     assert FidelityAssignment.objects.get(participant=pat).submitted_at is None
+
+
+@time_machine.travel("2026-03-10 12:00Z")
+def test_a_pending_maintenance_year_is_granted_when_it_becomes_active(cast: Any) -> None:
+    from enrollment.services import enrollment_change_status, enrollment_open
+
+    pat = cast.participant
+    enrollment = enrollment_open(
+        actor=None, participant=pat, phase="maintenance", start_date=START, status="pending"
+    )
+    assert not selectors.access_for(pat).has_access
+    assert not TokenLedgerEntry.objects.exists()
+    enrollment_change_status(actor=cast.staff, enrollment=enrollment, new_status="active", reason="Paid")
+    assert selectors.access_for(pat).balance == 10
