@@ -263,15 +263,15 @@ def main() -> dict[str, Any]:
         concurrency = int(settings.CERTIFICATE_BULK_SHARDS)
         small = _run_job(env, {"level": "phase2"}, concurrency)
         large = _run_job(env, {"level": "phase1"}, concurrency)
-        figures["bulk_100"] = small
-        figures["bulk_1000"] = large
+        for label, result in (("bulk_100", small), ("bulk_1000", large)):
+            figures.update({f"{label}_{key}": value for key, value in result.items()})
         figures["floor"] = f"{figures['floor_ms']} ms (a one-line WeasyPrint page)"
-        figures["targets"] = {
-            "ratio_within_3x": figures["ratio"] <= TARGET_RATIO,
-            "bulk_1000_under_60s": large["job_seconds"] < TARGET_SECONDS_1000,
-            "peak_under_500mb": large["worker_peak_mb"] < TARGET_PEAK_MB,
-            "peak_growth_100_to_1000_mb": round(large["worker_peak_mb"] - small["worker_peak_mb"], 1),
-        }
+        figures["target_ratio_within_3x"] = figures["ratio"] <= TARGET_RATIO
+        figures["target_bulk_1000_under_60s"] = large["job_seconds"] < TARGET_SECONDS_1000
+        # On a busy shared machine wall time says little; CPU seconds over the worker's processes do.
+        figures["bulk_1000_cpu_seconds_per_core"] = round(large["worker_cpu_seconds"] / concurrency, 1)
+        figures["target_peak_under_500mb"] = large["worker_peak_mb"] < TARGET_PEAK_MB
+        figures["peak_growth_100_to_1000_mb"] = round(large["worker_peak_mb"] - small["worker_peak_mb"], 1)
         return figures
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import date
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -135,7 +135,7 @@ def verification_url(code: str) -> str:
     return settings.SITE_URL + reverse("verify", kwargs={"code": code})
 
 
-@cache
+@lru_cache(maxsize=256)  # bounded: a worker renders thousands of distinct codes
 def qr_for(url: str) -> segno.QRCode:
     return segno.make(url, error="m", micro=False)
 
