@@ -13,5 +13,6 @@ for _app in (
     "metrics_tokens",
     "maintenance",
     "certificates",
+    "staff_console",
 ):
     urlpatterns += import_module(f"{_app}.api").urlpatterns

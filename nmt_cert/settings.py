@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "metrics_tokens",
     "maintenance",
     "certificates",
+    "staff_console",
 ]
 
 MIDDLEWARE = [

@@ -19,6 +19,7 @@ APP_PREFIXES = {
     "metrics_tokens": "metrics/",
     "maintenance": "maintenance/",
     "certificates": "certificates/",
+    "staff_console": "staff/",
 }
 
 urlpatterns = [

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class StaffConsoleConfig(AppConfig):
+    name = "staff_console"
+    verbose_name = "Staff console"
