@@ -231,3 +231,43 @@ def test_enrollments_the_job_ends_reach_the_status_changed_hooks(
     with django_capture_on_commit_callbacks(execute=True):
         rules.apply(date(2027, 5, 1))
     assert seen == [(recert.pk, "active", "lapsed")]
+
+
+def test_fidelity_and_free_extension_reminders(
+    cast: Any, eager_celery: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from metrics_tokens.models import FidelityAssignment, FidelityExercise
+
+    year = enrollment(cast.participant, "maintenance", date(2026, 9, 1), "active")
+    exercise = FidelityExercise(
+        year=2027,
+        title="Fidelity Exercise 2027",
+        qa_session_at=timezone.now(),
+        qa_session_link="https://example.org/qa",
+        deadline=date(2027, 3, 31),  # its last day
+        created_by=cast.staff,
+    )
+    exercise.case_abstract.save("case.pdf", ContentFile(b"%PDF-1.4\n"), save=False)
+    exercise.save()
+    FidelityAssignment.objects.create(exercise=exercise, participant=cast.participant, enrollment=year)
+    enrollment(
+        cast.other_participant,
+        "phase1",
+        date(2025, 10, 1),
+        "free_extension",
+        extension_end=date(2027, 4, 1),
+        free_extension_months=6,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        summary = rules.apply(date(2027, 3, 25))
+    sent = {(r.kind, r.deadline, r.days_before) for r in SentReminder.objects.all()}
+    assert sent == {
+        ("fidelity_deadline", date(2027, 4, 1), 7),
+        ("free_extension_end", date(2027, 4, 1), 7),
+    }
+    assert summary.reminders == 2 and len(mail.outbox) == 2
+    fidelity = next(m for m in mail.outbox if m.to == [cast.participant.email])
+    assert "Fidelity Exercise report is due by 31 March 2027" in fidelity.body
