@@ -182,6 +182,54 @@ def test_two_concurrent_runs_change_each_row_once() -> None:
         hooks.COMPLETION_CHECKS[:] = saved
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_without_the_row_lock_the_race_is_real(monkeypatch: Any) -> None:
+    """The race the lock prevents: without SELECT ... FOR UPDATE, the second run picks the same rows
+    as the first, and its guarded UPDATE (status = old) finds them already moved. The engine refuses
+    to audit rows it did not move (RuntimeError) instead of writing a second entry."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL's row locks: run with DATABASE_URL=postgres://…")
+    import time as time_module
+
+    from django.db.models import QuerySet
+
+    from enrollment import hooks
+    from maintenance.rules import engine
+
+    monkeypatch.setattr(hooks, "COMPLETION_CHECKS", [])
+    monkeypatch.setattr(QuerySet, "select_for_update", lambda self, *a, **kw: self)
+    real_audit = engine.insert_audit_entries
+
+    def slow_audit(**kw: Any) -> None:
+        time_module.sleep(0.5)  # hold the first run's transaction open while the second one selects
+        real_audit(**kw)
+
+    monkeypatch.setattr(engine, "insert_audit_entries", slow_audit)
+    people = [make_user(f"r{i}@example.org", ["participant"]) for i in range(5)]
+    for person in people:
+        enrollment(person, "maintenance", date(2026, 1, 1), "active", term_end=AS_OF)
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            barrier.wait(timeout=10)
+            rules.apply(AS_OF)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert any(isinstance(e, RuntimeError) and "moved 0" in str(e) for e in errors), errors
+    assert AuditEntry.objects.filter(action="enrollment.status_changed").count() == 5
+
+
 @pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True)
 def test_the_beat_job_runs_on_a_real_worker(settings: Any) -> None:
