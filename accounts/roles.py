@@ -75,6 +75,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "metrics_tokens.view_tokenledgerentry",
         "metrics_tokens.view_fidelityexercise",
         "metrics_tokens.view_fidelityassignment",
+        # Rule runs, reminders sent, Re-Certification requirements, year-end checks, presentations:
+        # read-only in the admin (maintenance.admin); changes go through the maintenance services.
+        "maintenance.view_rulerun",
+        "maintenance.view_sentreminder",
+        "maintenance.view_recertificationrequirement",
+        "maintenance.view_yearendcheck",
+        "maintenance.view_presentation",
     ],
 }
 
