@@ -140,14 +140,26 @@ def evaluate(as_of: date) -> list[Decision]:
         for row in d.maintenance_not_started_candidates(policy, as_of).values_list(*_FIELDS):
             decisions.append(_decision(info, row, flag="recertification_required"))
     info = d.RULES_BY_NAME["maintenance_requirements_unmet"]
-    for enrollment in d.year_end_candidates(as_of).select_related("participant", "policy"):
+    # The requirements check asks other apps one enrollment at a time: the preview checks a bounded
+    # number of ended years (a normal day has a handful) and says so for the rest.
+    candidates = (
+        d.year_end_candidates(as_of).select_related("participant", "policy").order_by("term_end", "pk")
+    )
+    for n, enrollment in enumerate(candidates):
+        row = (enrollment.pk, enrollment.participant_id, enrollment.participant.email, enrollment.phase)
+        if n >= PREVIEW_CHECK_LIMIT:
+            reason = "The year's requirements will be checked by the run (not evaluated in this preview)."
+            decisions.append(_decision(info, (*row, enrollment.term_end), "requirements_check", reason))
+            continue
         problems = completion_problems(enrollment, as_of)
         if problems:
-            row = (enrollment.pk, enrollment.participant_id, enrollment.participant.email, enrollment.phase)
             decisions.append(
                 _decision(info, (*row, enrollment.term_end), "flag_for_review", _unmet_reason(problems))
             )
     return decisions
+
+
+PREVIEW_CHECK_LIMIT = 200
 
 
 def _unmet_reason(problems: list[str]) -> str:
