@@ -10,7 +10,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from tests.support import make_user
+from tests.support import make_user, restore_program_data
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright + live_server in one process
 
@@ -20,6 +20,21 @@ def _isolated_media_and_cache(settings: Any, tmp_path: Any) -> Any:
     settings.MEDIA_ROOT = tmp_path / "media"
     cache.clear()  # rate limits and used TOTP codes do not leak between tests
     yield
+
+
+def _is_transactional(request: Any) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+        return True
+    return bool({"transactional_db", "live_server"} & set(request.fixturenames))
+
+
+@pytest.fixture(autouse=True)
+def _program_data_survives_flushes(request: Any) -> None:
+    """Transactional tests start from a flushed database: give them the migrations' program data."""
+    if _is_transactional(request):
+        request.getfixturevalue("transactional_db")
+        restore_program_data()
 
 
 @dataclass

@@ -56,3 +56,21 @@ def sign_in(client: Any, email: str, password: str = PASSWORD, user: User | None
         user = user or User.objects.get(email=email)
         response = client.post("/accounts/2fa/authenticate/", {"code": totp_code(user)})
     return response
+
+
+# Data that migrations put in place (the program policy, requirement templates, call series). A
+# transactional test (live server, browser, concurrency) flushes every table afterwards, so the tests
+# that come after it would find none: `restore_program_data` puts it back, idempotently.
+PROGRAM_DATA_MIGRATIONS = (
+    "enrollment.migrations.0002_december_2025_policy",
+    "requirements_tracking.migrations.0003_december_2025_requirements",
+)
+
+
+def restore_program_data() -> None:
+    from importlib import import_module
+
+    from django.apps import apps as django_apps
+
+    for dotted in PROGRAM_DATA_MIGRATIONS:
+        import_module(dotted).seed(django_apps, None)
