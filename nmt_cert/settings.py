@@ -325,6 +325,8 @@ CERTIFICATE_BULK_SHARDS = env.int("CERTIFICATE_BULK_SHARDS", default=2)
 REQUIREMENTS_EVIDENCE_MAX_BYTES = env.int("REQUIREMENTS_EVIDENCE_MAX_BYTES", default=5 * 1024 * 1024)
 # How far ahead study-group meetings are materialized from each group's recurrence rule.
 STUDY_GROUP_MEETING_WINDOW_DAYS = env.int("STUDY_GROUP_MEETING_WINDOW_DAYS", default=120)
+# The staff console's "ending or lapsing soon" queue looks this many days ahead.
+STAFF_ENDING_WINDOW_DAYS = env.int("STAFF_ENDING_WINDOW_DAYS", default=30)
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,362 @@
+"""The staff work queues, as a small table of definitions that one generic view, the CSV export and
+the API all read. Each queue is a queryset of things waiting for staff, the field that says how long
+each has waited, where its participant is, the columns to show and where staff act on an item."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db.models import DateField, F, Q, QuerySet
+from django.db.models.functions import Coalesce, Greatest
+from django.urls import reverse
+
+from enrollment.models import (
+    OPEN_STATUSES,
+    Application,
+    ApplicationStatus,
+    Enrollment,
+    ExtensionRequest,
+    Invoice,
+    Phase,
+    RequestStatus,
+    TransitionRequest,
+)
+from enrollment.selectors import invoices_with_balance
+from maintenance.models import Presentation, PresentationStatus
+from metrics_tokens.models import FidelityAssignment
+from requirements_tracking.models import Checklist, ChecklistStatus
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str
+    value: Callable[[Any], Any]
+    sort: str = ""  # an order_by field, or "" when the column cannot be sorted
+
+
+@dataclass(frozen=True)
+class QueueDef:
+    key: str
+    title: str
+    description: str
+    queryset: Callable[[date], QuerySet[Any]]
+    waiting_field: str  # how long an item has waited (or, for "ending", when it ends)
+    participant_path: str  # the lookup from an item to its participant
+    columns: tuple[Column, ...]
+    link: Callable[[Any], str]
+    link_label: str = "Open"
+    phase_path: str = ""  # the lookup to a phase, for the phase filter ("" = no filter)
+    ending: bool = False  # True: waiting_field is a future date (soonest first), not an age
+    remindable: bool = True
+    default_sort: str = ""
+    extra_sorts: dict[str, str] = field(default_factory=dict)
+
+    def participant_of(self, item: Any) -> Any:
+        obj = item
+        for part in self.participant_path.split("__"):
+            obj = getattr(obj, part)
+        return obj
+
+
+def _name(user: Any) -> str:
+    return user.get_full_name() or user.email
+
+
+def _participant_columns(path: str) -> tuple[Column, ...]:
+    def who(item: Any) -> Any:
+        obj = item
+        for part in path.split("__"):
+            obj = getattr(obj, part)
+        return obj
+
+    return (
+        Column("Participant", lambda i: _name(who(i)), f"{path}__last_name"),
+        Column("E-mail", lambda i: who(i).email, f"{path}__email"),
+    )
+
+
+def _d(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return "" if value is None else str(value)
+
+
+def money(value: Any) -> str:
+    return f"{Decimal(value or 0):.2f}"
+
+
+def current_end_expression() -> Any:
+    """The first day after an enrollment's time (term, free extension, paid continuation), in SQL."""
+    return Greatest(
+        F("term_end"),
+        Coalesce(F("extension_end"), F("term_end")),
+        Coalesce(F("paid_through"), F("term_end")),
+        output_field=DateField(),
+    )
+
+
+def ending_window_days() -> int:
+    return int(settings.STAFF_ENDING_WINDOW_DAYS)
+
+
+# --- Querysets -------------------------------------------------------------------------------------
+
+
+def _applications(today: date) -> QuerySet[Any]:
+    return Application.objects.filter(
+        status__in=[ApplicationStatus.SUBMITTED, ApplicationStatus.INFO_REQUESTED]
+    ).select_related("participant")
+
+
+def _transitions(today: date) -> QuerySet[Any]:
+    return TransitionRequest.objects.filter(status=RequestStatus.PENDING).select_related(
+        "enrollment", "enrollment__participant"
+    )
+
+
+def _checklists(today: date) -> QuerySet[Any]:
+    return Checklist.objects.filter(status=ChecklistStatus.SIGNED).select_related(
+        "enrollment", "enrollment__participant"
+    )
+
+
+def _extensions(today: date) -> QuerySet[Any]:
+    return ExtensionRequest.objects.filter(status=RequestStatus.PENDING).select_related(
+        "enrollment", "enrollment__participant"
+    )
+
+
+def _presentations(today: date) -> QuerySet[Any]:
+    return Presentation.objects.filter(status=PresentationStatus.SUBMITTED).select_related("trainer")
+
+
+def _flagged(today: date) -> QuerySet[Any]:
+    return Enrollment.objects.filter(phase=Phase.MAINTENANCE, flagged_for_review=True).select_related(
+        "participant"
+    )
+
+
+def _fidelity_missing(today: date) -> QuerySet[Any]:
+    """Fidelity reports not submitted although the exercise's deadline has passed, for open enrollments."""
+    return FidelityAssignment.objects.filter(
+        submitted_at__isnull=True,
+        exercise__deadline__lt=today,
+        enrollment__status__in=sorted(OPEN_STATUSES),
+    ).select_related("participant", "exercise", "enrollment")
+
+
+def _unpaid(today: date) -> QuerySet[Any]:
+    return invoices_with_balance(Invoice.objects.select_related("participant", "enrollment")).filter(
+        balance__gt=0
+    )
+
+
+def _ending(today: date) -> QuerySet[Any]:
+    return (
+        Enrollment.objects.filter(status__in=sorted(OPEN_STATUSES))
+        .annotate(ends_on=current_end_expression())
+        .filter(ends_on__gte=today, ends_on__lte=today + timedelta(days=ending_window_days()))
+        .select_related("participant")
+    )
+
+
+# --- The table -------------------------------------------------------------------------------------
+
+QUEUES: dict[str, QueueDef] = {
+    q.key: q
+    for q in (
+        QueueDef(
+            key="applications",
+            title="Applications to review",
+            description="Submitted applications, and those waiting for information staff asked for.",
+            queryset=_applications,
+            waiting_field="submitted_at",
+            participant_path="participant",
+            columns=(
+                *_participant_columns("participant"),
+                Column("Status", lambda i: i.get_status_display(), "status"),
+                Column("Pre-Requisite Series", lambda i: "yes" if i.prerequisite_required else "no"),
+                Column("Submitted", lambda i: _d(i.submitted_at), "submitted_at"),
+            ),
+            link=lambda i: reverse("enrollment:staff_application", args=[i.pk]),
+            link_label="Review",
+        ),
+        QueueDef(
+            key="transitions",
+            title="Phase transition requests",
+            description="Participants asking to move on to the next phase.",
+            queryset=_transitions,
+            waiting_field="requested_at",
+            participant_path="enrollment__participant",
+            phase_path="enrollment__phase",
+            columns=(
+                *_participant_columns("enrollment__participant"),
+                Column("From", lambda i: i.enrollment.get_phase_display(), "enrollment__phase"),
+                Column("To", lambda i: i.get_to_phase_display(), "to_phase"),
+                Column("Requested", lambda i: _d(i.requested_at), "requested_at"),
+            ),
+            link=lambda i: reverse("enrollment:staff_transitions"),
+            link_label="Decide",
+        ),
+        QueueDef(
+            key="checklists",
+            title="Signed checklists to verify",
+            description="Checklists participants signed, waiting for staff verification.",
+            queryset=_checklists,
+            waiting_field="signed_at",
+            participant_path="enrollment__participant",
+            phase_path="enrollment__phase",
+            columns=(
+                *_participant_columns("enrollment__participant"),
+                Column("Phase", lambda i: i.enrollment.get_phase_display(), "enrollment__phase"),
+                Column("Version", lambda i: i.version, "version"),
+                Column("Signed", lambda i: _d(i.signed_at), "signed_at"),
+            ),
+            link=lambda i: reverse("requirements_tracking:checklist_detail", args=[i.pk]),
+            link_label="Verify",
+            remindable=False,
+        ),
+        QueueDef(
+            key="extensions",
+            title="Extension requests",
+            description="Participants asking for more time.",
+            queryset=_extensions,
+            waiting_field="requested_at",
+            participant_path="enrollment__participant",
+            phase_path="enrollment__phase",
+            columns=(
+                *_participant_columns("enrollment__participant"),
+                Column("Phase", lambda i: i.enrollment.get_phase_display(), "enrollment__phase"),
+                Column("Months", lambda i: i.months, "months"),
+                Column("Reason", lambda i: i.reason),
+                Column("Requested", lambda i: _d(i.requested_at), "requested_at"),
+            ),
+            link=lambda i: reverse("enrollment:staff_extensions"),
+            link_label="Decide",
+        ),
+        QueueDef(
+            key="presentations",
+            title="Presentations to review",
+            description="Trainers' presentations waiting for NMN review.",
+            queryset=_presentations,
+            waiting_field="created_at",
+            participant_path="trainer",
+            columns=(
+                *_participant_columns("trainer"),
+                Column("Title", lambda i: i.title, "title"),
+                Column("Planned", lambda i: _d(i.planned_on), "planned_on"),
+                Column("Submitted", lambda i: _d(i.created_at), "created_at"),
+            ),
+            link=lambda i: reverse("maintenance:presentation_detail", args=[i.pk]),
+            link_label="Review",
+        ),
+        QueueDef(
+            key="flagged",
+            title="Flagged Maintenance years",
+            description="Maintenance years that did not meet their requirements: staff decide.",
+            queryset=_flagged,
+            waiting_field="term_end",
+            participant_path="participant",
+            columns=(
+                *_participant_columns("participant"),
+                Column("Year", lambda i: i.year_number, "year_number"),
+                Column("Status", lambda i: i.get_status_display(), "status"),
+                Column("Year ended", lambda i: _d(i.term_end), "term_end"),
+                Column("Why", lambda i: i.flag_reason),
+            ),
+            link=lambda i: reverse("maintenance:flagged"),
+            link_label="Decide",
+        ),
+        QueueDef(
+            key="fidelity",
+            title="Fidelity submissions missing",
+            description="Fidelity reports not submitted by the exercise's deadline (open enrollments).",
+            queryset=_fidelity_missing,
+            waiting_field="exercise__deadline",
+            participant_path="participant",
+            phase_path="enrollment__phase",
+            columns=(
+                *_participant_columns("participant"),
+                Column("Exercise", lambda i: i.exercise.year, "exercise__year"),
+                Column("Phase", lambda i: i.enrollment.get_phase_display(), "enrollment__phase"),
+                Column("Deadline", lambda i: _d(i.exercise.deadline), "exercise__deadline"),
+            ),
+            link=lambda i: reverse("metrics_tokens:fidelity_staff_detail", args=[i.exercise_id]),
+        ),
+        QueueDef(
+            key="unpaid",
+            title="Unpaid invoices",
+            description="Invoices with a balance left to pay.",
+            queryset=_unpaid,
+            waiting_field="issued_on",
+            participant_path="participant",
+            columns=(
+                *_participant_columns("participant"),
+                Column("Invoice", lambda i: i.description),
+                Column("Kind", lambda i: i.get_kind_display(), "kind"),
+                Column("Amount", lambda i: money(i.amount), "amount"),
+                Column("Balance", lambda i: money(i.balance), "balance"),
+                Column("Issued", lambda i: _d(i.issued_on), "issued_on"),
+                Column("Due", lambda i: _d(i.due_on), "due_on"),
+            ),
+            link=lambda i: reverse("enrollment:staff_participant", args=[i.participant_id]),
+            link_label="Record payment",
+        ),
+        QueueDef(
+            key="ending",
+            title="Ending or lapsing soon",
+            description="Open enrollments whose time ends within the next days.",
+            queryset=_ending,
+            waiting_field="ends_on",
+            participant_path="participant",
+            phase_path="phase",
+            ending=True,
+            columns=(
+                *_participant_columns("participant"),
+                Column("Phase", lambda i: i.get_phase_display(), "phase"),
+                Column("Status", lambda i: i.get_status_display(), "status"),
+                Column("Ends", lambda i: _d(i.ends_on), "ends_on"),
+            ),
+            link=lambda i: reverse("enrollment:staff_participant", args=[i.participant_id]),
+            link_label="Record",
+        ),
+    )
+}
+
+
+def get_queue(key: str) -> QueueDef | None:
+    return QUEUES.get(key)
+
+
+def sort_options(queue: QueueDef) -> list[str]:
+    return [c.sort for c in queue.columns if c.sort]
+
+
+def filtered(queue: QueueDef, today: date, params: Any) -> QuerySet[Any]:
+    """The queue's items after the page's filters (q: name or e-mail; phase) and sort."""
+    qs = queue.queryset(today)
+    text = (params.get("q") or "").strip()
+    if text:
+        p = queue.participant_path
+        qs = qs.filter(
+            Q(**{f"{p}__email__icontains": text})
+            | Q(**{f"{p}__first_name__icontains": text})
+            | Q(**{f"{p}__last_name__icontains": text})
+        )
+    phase = params.get("phase") or ""
+    if queue.phase_path and phase in Phase.values:
+        qs = qs.filter(**{queue.phase_path: phase})
+    sort = params.get("sort") or ""
+    order = [sort, "pk"] if sort.lstrip("-") in sort_options(queue) else [queue.waiting_field, "pk"]
+    return qs.annotate(waiting=F(queue.waiting_field)).order_by(*order)
+
+
+def row_values(queue: QueueDef, item: Any) -> list[Any]:
+    return [c.value(item) for c in queue.columns]

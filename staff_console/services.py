@@ -1,0 +1,121 @@
+"""Writes of the staff console: reminders from a queue, evidence-pack jobs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.services import audit_record
+
+from .models import EvidencePackJob, EvidencePackStatus, StaffReminder
+from .queues import QueueDef
+
+MAX_MESSAGE = 5000
+
+
+def reminders_send(
+    *, actor: Any, queue: QueueDef, item_ids: Iterable[int], subject: str, body: str, today: date
+) -> list[StaffReminder]:
+    """Queue a reminder e-mail to the participants of the chosen items of a queue (one per person),
+    with an audit entry each; the e-mails go out after commit."""
+    if not queue.remindable:
+        raise ValidationError("This queue has no reminders.")
+    subject, body = subject.strip(), body.strip()
+    errors: dict[str, str] = {}
+    if not subject:
+        errors["subject"] = "Write a subject."
+    if not body:
+        errors["body"] = "Write the message."
+    elif len(body) > MAX_MESSAGE:
+        errors["body"] = f"At most {MAX_MESSAGE} characters."
+    ids = [int(i) for i in item_ids]
+    if not ids:
+        errors["ids"] = "Choose at least one row."
+    if errors:
+        raise ValidationError(errors)
+    participant_ids = sorted(
+        set(
+            queue.queryset(today)
+            .filter(pk__in=ids)
+            .order_by()
+            .values_list(f"{queue.participant_path}__pk", flat=True)
+        )
+    )
+    if not participant_ids:
+        raise ValidationError({"ids": "None of the chosen rows is still in this queue."})
+    people = get_user_model().objects.filter(pk__in=participant_ids)
+    with transaction.atomic():
+        made = StaffReminder.objects.bulk_create(
+            [
+                StaffReminder(participant=p, queue=queue.key, subject=subject, body=body, sent_by=actor)
+                for p in people
+            ]
+        )
+        for reminder in made:
+            audit_record(
+                actor=actor,
+                action="staff_console.reminder_sent",
+                target=reminder,
+                reason=subject,
+                changes={"queue": queue.key},
+                subject_user=reminder.participant,
+            )
+        reminder_ids = [r.pk for r in made]
+
+        def _queue() -> None:
+            from .tasks import send_staff_reminders
+
+            send_staff_reminders.delay(reminder_ids)
+
+        transaction.on_commit(_queue)
+    return made
+
+
+def reminder_send(reminder_id: int) -> bool:
+    """Send one reminder unless someone has; safe to run twice or on two workers at once."""
+    if not StaffReminder.objects.filter(pk=reminder_id, sent_at__isnull=True).update(sent_at=timezone.now()):
+        return False
+    reminder = StaffReminder.objects.select_related("participant").get(pk=reminder_id)
+    message = EmailMessage(
+        f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}{reminder.subject}",
+        reminder.body,
+        to=[reminder.participant.email],
+    )
+    try:
+        message.send()
+    except Exception:
+        StaffReminder.objects.filter(pk=reminder_id).update(sent_at=None)  # let the retry send it
+        raise
+    return True
+
+
+def evidence_pack_request(*, actor: Any, participant: Any) -> EvidencePackJob:
+    """Start building a participant's evidence pack in the background (queued on commit)."""
+    with transaction.atomic():
+        job = EvidencePackJob.objects.create(participant=participant, requested_by=actor)
+        audit_record(actor=actor, action="staff_console.evidence_pack_requested", target=job)
+
+        def _queue() -> None:
+            from .tasks import build_evidence_pack
+
+            build_evidence_pack.delay(job.pk)
+
+        transaction.on_commit(_queue)
+    return job
+
+
+def evidence_pack_claim(job_id: int) -> bool:
+    """queued → running, by exactly one worker."""
+    return bool(
+        EvidencePackJob.objects.filter(pk=job_id, status=EvidencePackStatus.QUEUED).update(
+            status=EvidencePackStatus.RUNNING, started_at=timezone.now()
+        )
+    )

@@ -1,0 +1,110 @@
+"""The staff home and the work queues (one generic view over staff_console.queues.QUEUES)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.access import staff_required
+from enrollment.models import Phase
+
+from .. import queues as q
+from ..csvutil import csv_response
+from ..selectors import queue_summaries
+from ..services import reminders_send
+
+PAGE_SIZE = 50
+
+
+def _queue_or_404(key: str) -> q.QueueDef:
+    queue = q.get_queue(key)
+    if queue is None:
+        raise Http404("No such queue.")
+    return queue
+
+
+@staff_required
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "staff_console/home.html", {"summaries": queue_summaries()})
+
+
+@staff_required
+def queue(request: HttpRequest, key: str) -> HttpResponse:
+    work = _queue_or_404(key)
+    today = timezone.localdate()
+    page = Paginator(q.filtered(work, today, request.GET), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [
+        {
+            "item": item,
+            "values": q.row_values(work, item),
+            "link": work.link(item),
+            "waiting": item.waiting,
+            "participant_id": work.participant_of(item).pk,
+        }
+        for item in page.object_list
+    ]
+    sort = request.GET.get("sort", "")
+    context: dict[str, Any] = {
+        "queue": work,
+        "page": page,
+        "rows": rows,
+        "headers": [
+            {
+                "label": c.label,
+                "sort": c.sort,
+                "active": sort.lstrip("-") == c.sort and bool(c.sort),
+                "desc": sort.startswith("-"),
+            }
+            for c in work.columns
+        ],
+        "phases": Phase.choices if work.phase_path else [],
+        "filters": {"q": request.GET.get("q", ""), "phase": request.GET.get("phase", ""), "sort": sort},
+        "export_query": request.GET.urlencode(),
+    }
+    return render(request, "staff_console/queue.html", context)
+
+
+@staff_required
+def queue_export(request: HttpRequest, key: str) -> HttpResponse:
+    work = _queue_or_404(key)
+    items = q.filtered(work, timezone.localdate(), request.GET)
+    header = [c.label for c in work.columns] + ["Waiting since" if not work.ending else "Ends", "Id"]
+    rows = ([*q.row_values(work, i), q._d(i.waiting), i.pk] for i in items.iterator(chunk_size=500))
+    return csv_response(f"queue-{work.key}.csv", header, rows)
+
+
+@staff_required
+@require_POST
+def queue_remind(request: HttpRequest, key: str) -> HttpResponse:
+    work = _queue_or_404(key)
+    try:
+        ids = [int(v) for v in request.POST.getlist("ids")]
+    except ValueError:
+        ids = []
+    try:
+        made = reminders_send(
+            actor=request.user,
+            queue=work,
+            item_ids=ids,
+            subject=request.POST.get("subject", ""),
+            body=request.POST.get("body", ""),
+            today=timezone.localdate(),
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request, f"Reminder queued for {len(made)} participant{'s' if len(made) != 1 else ''}."
+        )
+    back = request.POST.get("back", "")
+    return redirect(
+        f"{request.path.rsplit('remind/', 1)[0]}{'?' + back if back and '//' not in back else ''}"
+    )

@@ -1,0 +1,30 @@
+"""Staff console: staff and admins only; participants, mentors and trainers never reach any of it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .base import STAFF, Case, World, page
+
+
+def build(world: World) -> None:
+    world.staff_console_target = world.participant
+
+
+def _queue(world: World) -> dict[str, Any]:
+    return {"key": "applications"}
+
+
+CASES: list[Case] = [
+    page("staff_console:home", STAFF),
+    page("staff_console:queue", STAFF, kwargs=_queue),
+    page("staff_console:queue_export", STAFF, kwargs=_queue),
+    page(
+        "staff_console:queue_remind",
+        STAFF,
+        method="post",
+        ok="ok",
+        kwargs=_queue,
+        data={"subject": "Hello", "body": "A reminder"},
+    ),
+]

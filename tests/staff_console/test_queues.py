@@ -1,0 +1,164 @@
+"""The staff home and its work queues on a seeded program."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import pytest
+import time_machine
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from staff_console.models import StaffReminder
+from staff_console.queues import QUEUES
+
+from .factories import TODAY, at, seed
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _frozen() -> Any:
+    with time_machine.travel(at(TODAY), tick=False):
+        yield
+
+
+def _csv(response: Any) -> list[dict[str, str]]:
+    body = b"".join(response.streaming_content).decode()
+    return list(csv.DictReader(io.StringIO(body)))
+
+
+def test_it_counts_every_queue_with_the_oldest_waiting_age(cast: Any) -> None:
+    seed(3)
+    response = cast.client_for("staff").get(reverse("staff_console:home"))
+    assert response.status_code == 200
+    summaries = {s.queue.key: s for s in response.context["summaries"]}
+    assert set(summaries) == set(QUEUES)
+    assert {k: s.count for k, s in summaries.items()} == dict.fromkeys(QUEUES, 3)
+    assert summaries["applications"].days == 6  # the third participant applied 3 + 3 days ago
+    assert summaries["checklists"].days == 5
+    assert summaries["unpaid"].days == 30
+    assert summaries["ending"].days == 10  # soonest end, ahead
+    assert summaries["fidelity"].days == 15  # deadline 31 May
+
+
+def test_it_leaves_out_what_is_not_waiting(cast: Any) -> None:
+    (user,) = seed(1)
+    user.applications.update(status="approved")
+    from enrollment.models import Invoice, Payment
+
+    invoice = Invoice.objects.get(participant=user)
+    Payment.objects.create(invoice=invoice, amount=invoice.amount - 1000, paid_on=TODAY, method="check")
+    response = cast.client_for("staff").get(reverse("staff_console:home"))
+    counts = {s.queue.key: s.count for s in response.context["summaries"]}
+    assert counts["applications"] == 0
+    assert counts["unpaid"] == 0
+    assert counts["transitions"] == 1
+
+
+@pytest.mark.parametrize("key", list(QUEUES))
+def test_each_queue_lists_its_items(cast: Any, key: str) -> None:
+    people = seed(2)
+    response = cast.client_for("staff").get(reverse("staff_console:queue", args=[key]))
+    assert response.status_code == 200
+    listed = {row["participant_id"] for row in response.context["rows"]}
+    assert listed == {p.pk for p in people}
+
+
+def test_it_filters_and_sorts_a_queue(cast: Any) -> None:
+    seed(3)
+    client = cast.client_for("staff")
+    response = client.get(reverse("staff_console:queue", args=["applications"]), {"q": "last002"})
+    assert [r["values"][1] for r in response.context["rows"]] == ["p2@example.org"]
+    response = client.get(
+        reverse("staff_console:queue", args=["applications"]), {"sort": "-participant__last_name"}
+    )
+    assert [r["values"][1] for r in response.context["rows"]] == [f"p{n}@example.org" for n in (3, 2, 1)]
+    # Oldest first by default.
+    response = client.get(reverse("staff_console:queue", args=["applications"]))
+    assert [r["values"][1] for r in response.context["rows"]] == [f"p{n}@example.org" for n in (3, 2, 1)]
+    response = client.get(reverse("staff_console:queue", args=["ending"]), {"phase": "phase2"})
+    assert response.context["rows"] == []
+
+
+def test_unknown_queue_is_404(cast: Any) -> None:
+    assert cast.client_for("staff").get(reverse("staff_console:queue", args=["nope"])).status_code == 404
+
+
+@pytest.mark.parametrize("key", list(QUEUES))
+def test_queue_csv_parses_back(cast: Any, key: str) -> None:
+    seed(2)
+    response = cast.client_for("staff").get(reverse("staff_console:queue_export", args=[key]))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    rows = _csv(response)
+    assert sorted(r["E-mail"] for r in rows) == ["p1@example.org", "p2@example.org"]
+    if key == "unpaid":
+        assert {r["Balance"] for r in rows} == {"3000.00"}
+
+
+def _queries(client: Any, url: str) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_query_counts_do_not_grow_with_rows(cast: Any) -> None:
+    client = cast.client_for("staff")
+    seed(1)
+    urls = [reverse("staff_console:home")] + [reverse("staff_console:queue", args=[k]) for k in QUEUES]
+    [_queries(client, u) for u in urls]  # warm up (one-time lookups of the first request)
+    few = [_queries(client, u) for u in urls]
+    # 49 more participants, each in every queue.
+    from tests.staff_console import factories
+
+    original = factories.participant
+    factories.participant = lambda n, **kw: original(n + 100, **kw)
+    try:
+        seed(49)
+    finally:
+        factories.participant = original
+    many = [_queries(client, u) for u in urls]
+    assert few == many
+    assert max(many) <= 15
+
+
+def test_bulk_reminder_is_sent_after_commit(
+    cast: Any, django_capture_on_commit_callbacks: Any, settings: Any
+) -> None:
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    people = seed(3)
+    client = cast.client_for("staff")
+    from metrics_tokens.models import FidelityAssignment
+
+    ids = list(FidelityAssignment.objects.filter(participant__in=people[:2]).values_list("pk", flat=True))
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post(
+            reverse("staff_console:queue_remind", args=["fidelity"]),
+            {"ids": ids, "subject": "Your Fidelity report", "body": "Please submit it this week."},
+        )
+    assert response.status_code == 302
+    assert len(callbacks) == 1
+    assert sorted(m.to[0] for m in mail.outbox) == ["p1@example.org", "p2@example.org"]
+    assert StaffReminder.objects.filter(sent_at__isnull=False).count() == 2
+    from accounts.models import AuditEntry
+
+    assert AuditEntry.objects.filter(action="staff_console.reminder_sent", subject_user=people[0]).exists()
+
+
+def test_bulk_reminder_without_a_message_changes_nothing(cast: Any) -> None:
+    people = seed(1)
+    from enrollment.models import Application
+
+    ids = list(Application.objects.filter(participant__in=people).values_list("pk", flat=True))
+    response = cast.client_for("staff").post(
+        reverse("staff_console:queue_remind", args=["applications"]),
+        {"ids": ids, "subject": "Hi", "body": " "},
+    )
+    assert response.status_code == 302
+    assert StaffReminder.objects.count() == 0
+    assert not mail.outbox
