@@ -314,6 +314,14 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Several models have a "status", "kind" or "level": name each choice set after its own concept.
+    "ENUM_NAME_OVERRIDES": {
+        "PhaseEnum": "enrollment.models.Phase",
+        "EnrollmentStatusEnum": "enrollment.models.EnrollmentStatus",
+        "RequestStatusEnum": "enrollment.models.applications.RequestStatus",
+        "GroupKindEnum": "study_groups.models.GroupKind",
+        "CertificateLevelEnum": "certificates.models.CertificateLevel",
+    },
 }
 
 # --- Program settings --------------------------------------------------------------------------
