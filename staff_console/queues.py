@@ -324,7 +324,7 @@ QUEUES: dict[str, QueueDef] = {
                 Column("Status", lambda i: i.get_status_display(), "status"),
                 Column("Ends", lambda i: _d(i.ends_on), "ends_on"),
             ),
-            link=lambda i: reverse("enrollment:staff_participant", args=[i.participant_id]),
+            link=lambda i: reverse("staff_console:participant", args=[i.participant_id]),
             link_label="Record",
         ),
     )

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from .views import queues
+from .views import participants, queues
 
 app_name = "staff_console"
 
@@ -9,4 +9,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("queues/<slug:key>/", queues.queue, name="queue"),
     path("queues/<slug:key>/export.csv", queues.queue_export, name="queue_export"),
     path("queues/<slug:key>/remind/", queues.queue_remind, name="queue_remind"),
+    path("participants/", participants.search, name="search"),
+    path("participants/<int:pk>/", participants.participant, name="participant"),
+    path(
+        "participants/<int:pk>/sections/<slug:section>/",
+        participants.participant_section,
+        name="participant_section",
+    ),
 ]

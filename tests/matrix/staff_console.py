@@ -11,6 +11,14 @@ def build(world: World) -> None:
     world.staff_console_target = world.participant
 
 
+def _person(world: World) -> dict[str, Any]:
+    return {"pk": world.participant.pk}
+
+
+def _section(world: World) -> dict[str, Any]:
+    return {"pk": world.participant.pk, "section": "history"}
+
+
 def _queue(world: World) -> dict[str, Any]:
     return {"key": "applications"}
 
@@ -27,4 +35,8 @@ CASES: list[Case] = [
         kwargs=_queue,
         data={"subject": "Hello", "body": "A reminder"},
     ),
+    page("staff_console:search", STAFF),
+    page("staff_console:search", STAFF, method="post", data={"license_number": "LPC-1"}),
+    page("staff_console:participant", STAFF, kwargs=_person),
+    page("staff_console:participant_section", STAFF, kwargs=_section),
 ]

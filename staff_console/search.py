@@ -1,0 +1,125 @@
+"""Participant search for staff: name, e-mail, license number (exact), organization, phase, status,
+mentor, overdue. On PostgreSQL the text filters use the GIN trigram indexes of migration 0002
+(they index UPPER(column), which is what `icontains` compares); on SQLite they are plain LIKE."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Subquery
+
+from accounts.roles import Role
+from enrollment.models import OPEN_STATUSES, Enrollment, Invoice, License, ParticipantProfile
+from enrollment.selectors import invoices_with_balance
+from metrics_tokens.models import FidelityAssignment
+from study_groups.models import Membership
+
+from .queues import current_end_expression
+
+
+@dataclass
+class SearchCriteria:
+    text: str = ""  # words matched against name, legal name and e-mail
+    license_number: str = ""  # exact
+    organization: str = ""
+    phase: str = ""
+    status: str = ""
+    mentor_id: int | None = None
+    overdue: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return not (
+            self.text
+            or self.license_number
+            or self.organization
+            or self.phase
+            or self.status
+            or self.mentor_id
+            or self.overdue
+        )
+
+
+def _latest_enrollment(field: str) -> Subquery:
+    rows = (
+        Enrollment.objects.filter(participant=OuterRef("pk")).order_by("-start_date", "-id").values(field)[:1]
+    )
+    return Subquery(rows, output_field=CharField())
+
+
+def participants_base() -> QuerySet[Any]:
+    """Everyone with the participant role or a participant profile, with their latest enrollment's
+    phase and status annotated (no join fan-out: EXISTS and scalar subqueries)."""
+    User = get_user_model()
+    in_group = User.groups.through.objects.filter(user_id=OuterRef("pk"), group__name=Role.PARTICIPANT)
+    has_profile = ParticipantProfile.objects.filter(user_id=OuterRef("pk"))
+    return (
+        User.objects.filter(Exists(in_group) | Exists(has_profile))
+        .select_related("profile", "profile__organization")
+        .annotate(latest_phase=_latest_enrollment("phase"), latest_status=_latest_enrollment("status"))
+    )
+
+
+def overdue_condition(today: date) -> Q:
+    """Past their time but still open, an invoice past its due date, or a Fidelity report missing."""
+    ended = (
+        Enrollment.objects.filter(participant=OuterRef("pk"), status__in=sorted(OPEN_STATUSES))
+        .annotate(ends_on=current_end_expression())
+        .filter(ends_on__lt=today)
+    )
+    unpaid = invoices_with_balance(
+        Invoice.objects.filter(participant=OuterRef("pk"), due_on__lt=today)
+    ).filter(balance__gt=0)
+    fidelity = FidelityAssignment.objects.filter(
+        participant=OuterRef("pk"),
+        submitted_at__isnull=True,
+        exercise__deadline__lt=today,
+        enrollment__status__in=sorted(OPEN_STATUSES),
+    )
+    return Q(Exists(ended)) | Q(Exists(unpaid)) | Q(Exists(fidelity))
+
+
+def search_participants(criteria: SearchCriteria, today: date) -> QuerySet[Any]:
+    qs = participants_base()
+    for word in criteria.text.split()[:5]:
+        qs = qs.filter(
+            Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+            | Q(email__icontains=word)
+            | Q(profile__legal_name__icontains=word)
+        )
+    if criteria.license_number:
+        qs = qs.filter(
+            Exists(
+                License.objects.filter(
+                    profile__user_id=OuterRef("pk"), number=criteria.license_number.strip()
+                )
+            )
+        )
+    if criteria.organization:
+        qs = qs.filter(profile__organization__name__icontains=criteria.organization)
+    if criteria.phase or criteria.status:
+        enrollments = Enrollment.objects.filter(participant=OuterRef("pk"))
+        if criteria.phase:
+            enrollments = enrollments.filter(phase=criteria.phase)
+        if criteria.status:
+            enrollments = enrollments.filter(status=criteria.status)
+        qs = qs.filter(Exists(enrollments))
+    if criteria.mentor_id:
+        qs = qs.filter(
+            Exists(
+                Membership.objects.filter(
+                    participant=OuterRef("pk"), status="active", group__mentors__id=criteria.mentor_id
+                )
+            )
+        )
+    if criteria.overdue:
+        qs = qs.filter(overdue_condition(today))
+    return qs.order_by("last_name", "first_name", "email", "pk")
+
+
+def mentors() -> QuerySet[Any]:
+    return get_user_model().objects.filter(groups__name=Role.MENTOR).order_by("last_name", "first_name")

@@ -1,0 +1,171 @@
+"""Participant search and the participant record."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.services import audit_record
+from enrollment.models import Enrollment, Invoice, Organization, Payment
+from metrics_tokens.models import MetricReport, TokenAccount, TokenLedgerEntry
+from staff_console.record import SECTIONS
+from study_groups.models import Attendance, Meeting, Membership, StudyGroup
+
+from .factories import TODAY, at, participant, seed
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _frozen() -> Any:
+    with time_machine.travel(at(TODAY), tick=False):
+        yield
+
+
+def _found(response: Any) -> list[str]:
+    return [p.email for p in response.context["page"].object_list]
+
+
+def test_it_finds_by_name_email_and_organization(cast: Any) -> None:
+    org = Organization.objects.create(name="Harbor Family Clinic")
+    seed(3)
+    participant(7, organization=org)
+    client = cast.client_for("staff")
+    url = reverse("staff_console:search")
+    assert _found(client.get(url, {"q": "first2"})) == ["p2@example.org"]
+    assert _found(client.get(url, {"q": "p3@example"})) == ["p3@example.org"]
+    assert _found(client.get(url, {"q": "first7 last007"})) == ["p7@example.org"]
+    assert _found(client.get(url, {"organization": "harbor"})) == ["p7@example.org"]
+    assert _found(client.get(url, {"phase": "maintenance"})) == [f"p{n}@example.org" for n in (1, 2, 3)]
+    assert _found(client.get(url, {"status": "lapsed"})) == []
+    assert client.get(url).context["page"] is None
+
+
+def test_license_number_is_exact_and_only_by_post(cast: Any) -> None:
+    participant(1, license_number="LMSW-123")
+    participant(2, license_number="LMSW-1234")
+    client = cast.client_for("staff")
+    url = reverse("staff_console:search")
+    assert _found(client.post(url, {"license_number": "LMSW-123"})) == ["p1@example.org"]
+    assert _found(client.post(url, {"license_number": "LMSW-12"})) == []
+    # In a URL it is ignored: no search happens on it.
+    assert client.get(url, {"license_number": "LMSW-123"}).context["page"] is None
+
+
+def test_it_finds_overdue_participants_and_by_mentor(cast: Any) -> None:
+    (late, on_time) = seed(2)
+    from metrics_tokens.models import FidelityAssignment
+
+    FidelityAssignment.objects.filter(participant=on_time).update(submitted_at=at(TODAY))
+    Invoice.objects.filter(participant=late).update(due_on=TODAY - timedelta(days=1))
+    client = cast.client_for("staff")
+    url = reverse("staff_console:search")
+    assert _found(client.get(url, {"overdue": "on"})) == ["p1@example.org"]
+    group = StudyGroup.objects.create(
+        kind="certification",
+        name="Tuesday group",
+        capacity=10,
+        recurrence_rule="FREQ=MONTHLY;BYDAY=TU;BYSETPOS=1,3",
+        starts_on=TODAY,
+        start_time="18:00",
+    )
+    group.mentors.add(cast.mentor)
+    Membership.objects.create(
+        group=group,
+        participant=on_time,
+        enrollment=Enrollment.objects.get(participant=on_time, phase="phase1"),
+        status="active",
+        joined_at=at(TODAY),
+    )
+    assert _found(client.get(url, {"mentor": str(cast.mentor.pk)})) == ["p2@example.org"]
+
+
+def _fill(user: Any, n: int, staff: Any) -> None:
+    """n of everything for one participant."""
+    phase1 = Enrollment.objects.get(participant=user, phase="phase1")
+    group = StudyGroup.objects.create(
+        kind="certification",
+        name=f"G{user.pk}",
+        capacity=100,
+        recurrence_rule="FREQ=WEEKLY",
+        starts_on=TODAY,
+        start_time="18:00",
+    )
+    membership = Membership.objects.create(
+        group=group, participant=user, enrollment=phase1, status="active", joined_at=at(TODAY)
+    )
+    account, _ = TokenAccount.objects.get_or_create(participant=user)
+    invoice = Invoice.objects.get(participant=user)
+    for i in range(n):
+        meeting = Meeting.objects.create(
+            group=group, occurrence=at(TODAY) + timedelta(days=i), starts_at=at(TODAY) + timedelta(days=i)
+        )
+        Attendance.objects.create(meeting=meeting, membership=membership, enrollment=phase1, status="present")
+        MetricReport.objects.create(
+            participant=user, enrollment=phase1, report_type="typical", report_date=TODAY, client_code=f"C{i}"
+        )
+        TokenLedgerEntry.objects.create(
+            account=account, kind="grant", amount=1, actor_label="system", reason="grant"
+        )
+        Payment.objects.create(invoice=invoice, amount=Decimal("1.00"), paid_on=TODAY, method="check")
+        audit_record(actor=staff, action="test.thing", target=phase1, reason=f"r{i}")
+
+
+def _queries(client: Any, url: str) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_record_query_count_is_constant_at_1_and_50(cast: Any) -> None:
+    one, many = seed(2)
+    _fill(one, 1, cast.staff)
+    _fill(many, 50, cast.staff)
+    client = cast.client_for("staff")
+
+    def urls(user: Any) -> list[str]:
+        return [reverse("staff_console:participant", args=[user.pk])] + [
+            reverse("staff_console:participant_section", args=[user.pk, s]) for s in SECTIONS
+        ]
+
+    [_queries(client, u) for u in urls(one)]  # warm up
+    few = [_queries(client, u) for u in urls(one)]
+    lots = [_queries(client, u) for u in urls(many)]
+    assert few == lots
+    assert max(lots) <= 15
+
+
+def test_record_shows_every_part(cast: Any) -> None:
+    (user,) = seed(1)
+    _fill(user, 2, cast.staff)
+    client = cast.client_for("staff")
+    page = client.get(reverse("staff_console:participant", args=[user.pk])).content.decode()
+    assert "Phase I started" in page and "LPC-000001" in page
+    activity = client.get(
+        reverse("staff_console:participant_section", args=[user.pk, "activity"])
+    ).content.decode()
+    assert "C1" in activity and "G" in activity
+    fees = client.get(reverse("staff_console:participant_section", args=[user.pk, "fees"])).content.decode()
+    assert "Phase I fee" in fees and "2998.00" in fees
+    history = client.get(
+        reverse("staff_console:participant_section", args=[user.pk, "history"])
+    ).content.decode()
+    assert "test.thing" in history and "r1" in history
+    progress = client.get(reverse("staff_console:participant_section", args=[user.pk, "progress"]))
+    assert progress.status_code == 200
+
+
+def test_non_participants_and_unknown_sections_are_404(cast: Any) -> None:
+    client = cast.client_for("staff")
+    assert client.get(reverse("staff_console:participant", args=[cast.mentor.pk])).status_code == 404
+    assert (
+        client.get(reverse("staff_console:participant_section", args=[cast.participant.pk, "x"])).status_code
+        == 404
+    )
