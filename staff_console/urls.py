@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from .views import participants, queues
+from .views import participants, queues, reports
 
 app_name = "staff_console"
 
@@ -16,4 +16,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
         participants.participant_section,
         name="participant_section",
     ),
+    path("reports/", reports.reports, name="reports"),
+    path("reports/<slug:key>.csv", reports.report_export, name="report_export"),
 ]

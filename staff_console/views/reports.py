@@ -1,0 +1,26 @@
+"""Program reports with charts, and their CSV exports."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from accounts.access import staff_required
+
+from ..csvutil import csv_response
+from ..reports import REPORTS
+
+
+@staff_required
+def reports(request: HttpRequest) -> HttpResponse:
+    built = [build() for build in REPORTS.values()]
+    return render(request, "staff_console/reports.html", {"reports": built})
+
+
+@staff_required
+def report_export(request: HttpRequest, key: str) -> HttpResponse:
+    build = REPORTS.get(key)
+    if build is None:
+        raise Http404("No such report.")
+    report = build()
+    return csv_response(f"report-{report.key}.csv", report.columns, report.rows)
