@@ -22,10 +22,11 @@ from accounts.api_permissions import IsStaffMember
 
 from . import queues as q
 from . import record
+from .models import EvidencePackJob
 from .reports import REPORTS
 from .search import SearchCriteria, search_participants
 from .selectors import queue_summaries
-from .services import reminders_send
+from .services import evidence_pack_request, reminders_send
 
 TAGS = ["staff console"]
 
@@ -236,12 +237,56 @@ def report_detail(request: Request, key: str) -> Response:
     return Response(build().as_dict())
 
 
+def _job(job: EvidencePackJob, request: Request) -> dict[str, Any]:
+    from django.urls import reverse
+
+    done = job.status == "done"
+    return {
+        "id": job.pk,
+        "participant_id": job.participant_id,
+        "status": job.status,
+        "percent": job.percent,
+        "created_at": _iso(job.created_at),
+        "finished_at": _iso(job.finished_at),
+        "summary": job.summary,
+        "error": job.error,
+        "pdf": request.build_absolute_uri(reverse("staff_console:evidence_download", args=[job.pk, "pdf"]))
+        if done
+        else None,
+        "zip": request.build_absolute_uri(reverse("staff_console:evidence_download", args=[job.pk, "zip"]))
+        if done
+        else None,
+    }
+
+
+@extend_schema(request=None, responses={201: OpenApiTypes.OBJECT}, tags=TAGS)
+@api_view(["POST"])
+@permission_classes([IsStaffMember])
+def evidence_start(request: Request, pk: int) -> Response:
+    """Start building the participant's evidence pack (PDF + zip) in the background; poll the job."""
+    job = evidence_pack_request(actor=request.user, participant=record.get_participant(pk))
+    return Response(_job(job, request), status=status.HTTP_201_CREATED)
+
+
+@extend_schema(responses=OpenApiTypes.OBJECT, tags=TAGS)
+@api_view(["GET"])
+@permission_classes([IsStaffMember])
+def evidence_job(request: Request, pk: int) -> Response:
+    """An evidence pack's progress, and its download links once ready."""
+    job = EvidencePackJob.objects.filter(pk=pk).first()
+    if job is None:
+        raise Http404("No such evidence pack.")
+    return Response(_job(job, request))
+
+
 urlpatterns: list[URLPattern | URLResolver] = [
     path("staff/queues/", queue_list, name="staff-queue-list"),
     path("staff/queues/<slug:key>/", queue_detail, name="staff-queue-detail"),
     path("staff/queues/<slug:key>/remind/", queue_remind, name="staff-queue-remind"),
     path("staff/participants/search/", participant_search, name="staff-participant-search"),
     path("staff/participants/<int:pk>/", participant_detail, name="staff-participant-detail"),
+    path("staff/participants/<int:pk>/evidence-packs/", evidence_start, name="staff-evidence-start"),
+    path("staff/evidence-packs/<int:pk>/", evidence_job, name="staff-evidence-job"),
     path("staff/reports/", report_list, name="staff-report-list"),
     path("staff/reports/<slug:key>/", report_detail, name="staff-report-detail"),
 ]

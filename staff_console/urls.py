@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from .views import participants, queues, reports
+from .views import evidence, participants, queues, reports
 
 app_name = "staff_console"
 
@@ -18,4 +18,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("reports/", reports.reports, name="reports"),
     path("reports/<slug:key>.csv", reports.report_export, name="report_export"),
+    path("participants/<int:pk>/evidence/", evidence.evidence_start, name="evidence_start"),
+    path("evidence/<int:pk>/", evidence.evidence_job, name="evidence_job"),
+    path("evidence/<int:pk>/<slug:kind>/", evidence.evidence_download, name="evidence_download"),
 ]

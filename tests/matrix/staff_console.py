@@ -2,13 +2,36 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+from django.conf import settings
+
+from staff_console.models import EvidencePackJob, EvidencePackStatus
 
 from .base import STAFF, Case, World, api, page
 
 
 def build(world: World) -> None:
-    world.staff_console_target = world.participant
+    folder = Path(settings.MEDIA_ROOT) / "staff_console" / "evidence" / "matrix"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "pack.pdf").write_bytes(b"%PDF-1.7\n%%EOF\n")
+    (folder / "pack.zip").write_bytes(b"PK\x05\x06" + b"\0" * 18)
+    world.evidence_job = EvidencePackJob.objects.create(
+        participant=world.participant,
+        requested_by=world.staff,
+        status=EvidencePackStatus.DONE,
+        pdf_file="staff_console/evidence/matrix/pack.pdf",
+        zip_file="staff_console/evidence/matrix/pack.zip",
+    )
+
+
+def _job(world: World) -> dict[str, Any]:
+    return {"pk": world.evidence_job.pk}
+
+
+def _job_zip(world: World) -> dict[str, Any]:
+    return {"pk": world.evidence_job.pk, "kind": "zip"}
 
 
 def _person(world: World) -> dict[str, Any]:
@@ -39,6 +62,11 @@ CASES: list[Case] = [
     page("staff_console:search", STAFF, method="post", data={"license_number": "LPC-1"}),
     page("staff_console:participant", STAFF, kwargs=_person),
     page("staff_console:participant_section", STAFF, kwargs=_section),
+    page("staff_console:evidence_start", STAFF, method="post", ok="ok", kwargs=_person),
+    page("staff_console:evidence_job", STAFF, kwargs=_job),
+    page("staff_console:evidence_download", STAFF, kwargs=_job_zip),
+    api("api:staff-evidence-start", STAFF, method="post", ok=201, kwargs=_person),
+    api("api:staff-evidence-job", STAFF, kwargs=_job),
     page("staff_console:reports", STAFF),
     page("staff_console:report_export", STAFF, kwargs={"key": "cohorts"}),
     api("api:staff-queue-list", STAFF),
