@@ -130,7 +130,7 @@ def cohorts() -> Report:
         "Phase I and Phase II/TTT enrollments by the quarter they started.",
         ["Cohort", "Phase", "Enrollments", "Completed", "Lapsed", "Withdrawn", "Completed %", "Lapsed %"],
         rows,
-        {"type": "line", "labels": labels, "datasets": datasets},
+        {"type": "bar", "labels": labels, "datasets": datasets},
     )
 
 
