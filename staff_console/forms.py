@@ -23,9 +23,8 @@ class SearchForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["mentor"].choices = [("", "Any mentor")] + [
-            (str(m.pk), m.get_full_name() or m.email) for m in mentors()
-        ]
+        mentor: Any = self.fields["mentor"]
+        mentor.choices = [("", "Any mentor")] + [(str(m.pk), m.get_full_name() or m.email) for m in mentors()]
 
     def criteria(self, license_number: str = "") -> SearchCriteria:
         data = self.cleaned_data

@@ -154,7 +154,7 @@ def _fidelity_missing(today: date) -> QuerySet[Any]:
 
 def _unpaid(today: date) -> QuerySet[Any]:
     return invoices_with_balance(Invoice.objects.select_related("participant", "enrollment")).filter(
-        balance__gt=0
+        balance__gt=0  # type: ignore[misc]
     )
 
 

@@ -208,7 +208,7 @@ def fees_section(user: Any) -> dict[str, Any]:
         waivers[w.invoice_id].append(w)
     return {
         "invoices": [(i, payments.get(i.pk, []), waivers.get(i.pk, [])) for i in invoices],
-        "total_balance": sum((i.balance for i in invoices), start=0),
+        "total_balance": sum((i.balance for i in invoices), start=0),  # type: ignore[attr-defined]
     }
 
 

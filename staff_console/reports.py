@@ -139,7 +139,8 @@ def time_to_complete() -> Report:
     for phase, start, done in Enrollment.objects.filter(
         phase__in=[*sorted(TRAINING_PHASES), Phase.RECERTIFICATION], completed_on__isnull=False
     ).values_list("phase", "start_date", "completed_on"):
-        spans[phase].append((done.year - start.year) * 12 + done.month - start.month)
+        if done is not None:
+            spans[phase].append((done.year - start.year) * 12 + done.month - start.month)
     rows = []
     for phase in [Phase.PHASE_1, Phase.PHASE_2, Phase.RECERTIFICATION]:
         months = spans.get(phase, [])
@@ -237,7 +238,7 @@ def organizations() -> Report:
     policy = active_policy()
     threshold = policy.site_certification_threshold if policy else 0
     margin = 2
-    orgs = list(organizations_near_site_threshold(margin=margin)[:100])
+    orgs: list[Any] = list(organizations_near_site_threshold(margin=margin)[:100])
     rows = [
         [o.name, o.clinician_count, threshold, "yes" if o.clinician_count >= threshold else "near"]
         for o in orgs

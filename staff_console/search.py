@@ -72,7 +72,7 @@ def overdue_condition(today: date) -> Q:
     )
     unpaid = invoices_with_balance(
         Invoice.objects.filter(participant=OuterRef("pk"), due_on__lt=today)
-    ).filter(balance__gt=0)
+    ).filter(balance__gt=0)  # type: ignore[misc]
     fidelity = FidelityAssignment.objects.filter(
         participant=OuterRef("pk"),
         submitted_at__isnull=True,

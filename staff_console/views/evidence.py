@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -41,4 +42,5 @@ def evidence_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     path = (Path(settings.MEDIA_ROOT) / relative).resolve()
     if not path.is_file() or Path(settings.MEDIA_ROOT).resolve() not in path.parents:
         raise Http404("The file is gone.")
-    return FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
+    response: Any = FileResponse(path.open("rb"), as_attachment=True, filename=path.name)
+    return response

@@ -77,7 +77,8 @@ def queue_export(request: HttpRequest, key: str) -> HttpResponse:
     items = q.filtered(work, timezone.localdate(), request.GET)
     header = [c.label for c in work.columns] + ["Waiting since" if not work.ending else "Ends", "Id"]
     rows = ([*q.row_values(work, i), q._d(i.waiting), i.pk] for i in items.iterator(chunk_size=500))
-    return csv_response(f"queue-{work.key}.csv", header, rows)
+    response: Any = csv_response(f"queue-{work.key}.csv", header, rows)
+    return response
 
 
 @staff_required

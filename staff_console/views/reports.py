@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -23,4 +25,5 @@ def report_export(request: HttpRequest, key: str) -> HttpResponse:
     if build is None:
         raise Http404("No such report.")
     report = build()
-    return csv_response(f"report-{report.key}.csv", report.columns, report.rows)
+    response: Any = csv_response(f"report-{report.key}.csv", report.columns, report.rows)
+    return response
