@@ -22,6 +22,9 @@ from accounts.api_permissions import IsStaffMember
 
 from . import queues as q
 from . import record
+from .audit import COLUMNS as AUDIT_COLUMNS
+from .audit import AuditFilters, audit_entries
+from .audit import row as audit_row
 from .models import EvidencePackJob
 from .reports import REPORTS
 from .search import SearchCriteria, search_participants
@@ -279,6 +282,30 @@ def evidence_job(request: Request, pk: int) -> Response:
     return Response(_job(job, request))
 
 
+@extend_schema(
+    parameters=[
+        OpenApiParameter("actor", str),
+        OpenApiParameter("action", str),
+        OpenApiParameter("object_type", int, description="ContentType id"),
+        OpenApiParameter("object_id", str),
+        OpenApiParameter("subject", int, description="The participant concerned (user id)"),
+    ],
+    responses=OpenApiTypes.OBJECT,
+    tags=TAGS,
+)
+@api_view(["GET"])
+@permission_classes([IsStaffMember])
+def audit_list(request: Request) -> Response:
+    """Audit entries, newest first (limit/offset), filtered by actor, action, object and participant."""
+    paginator = LimitOffsetPagination()
+    page = (
+        paginator.paginate_queryset(audit_entries(AuditFilters.from_params(request.query_params)), request)
+        or []
+    )
+    keys = [c.lower().replace(" ", "_") for c in AUDIT_COLUMNS]
+    return paginator.get_paginated_response([dict(zip(keys, audit_row(e), strict=True)) for e in page])
+
+
 urlpatterns: list[URLPattern | URLResolver] = [
     path("staff/queues/", queue_list, name="staff-queue-list"),
     path("staff/queues/<slug:key>/", queue_detail, name="staff-queue-detail"),
@@ -287,6 +314,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("staff/participants/<int:pk>/", participant_detail, name="staff-participant-detail"),
     path("staff/participants/<int:pk>/evidence-packs/", evidence_start, name="staff-evidence-start"),
     path("staff/evidence-packs/<int:pk>/", evidence_job, name="staff-evidence-job"),
+    path("staff/audit/", audit_list, name="staff-audit-list"),
     path("staff/reports/", report_list, name="staff-report-list"),
     path("staff/reports/<slug:key>/", report_detail, name="staff-report-detail"),
 ]

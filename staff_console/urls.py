@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from .views import evidence, participants, queues, reports
+from .views import audit, evidence, participants, queues, reports
 
 app_name = "staff_console"
 
@@ -21,4 +21,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("participants/<int:pk>/evidence/", evidence.evidence_start, name="evidence_start"),
     path("evidence/<int:pk>/", evidence.evidence_job, name="evidence_job"),
     path("evidence/<int:pk>/<slug:kind>/", evidence.evidence_download, name="evidence_download"),
+    path("audit/", audit.audit, name="audit"),
+    path("audit/export.csv", audit.audit_export, name="audit_export"),
 ]
