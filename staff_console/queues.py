@@ -11,12 +11,14 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import DateField, F, Q, QuerySet
+from django.db.models import DateField, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 
 from enrollment.models import (
+    ENROLLED_STATUSES,
     OPEN_STATUSES,
+    TRAINING_PHASES,
     Application,
     ApplicationStatus,
     Enrollment,
@@ -30,6 +32,7 @@ from enrollment.selectors import invoices_with_balance
 from maintenance.models import Presentation, PresentationStatus
 from metrics_tokens.models import FidelityAssignment
 from requirements_tracking.models import Checklist, ChecklistStatus
+from study_groups.models import Membership, MembershipStatus
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ class QueueDef:
     phase_path: str = ""  # the lookup to a phase, for the phase filter ("" = no filter)
     ending: bool = False  # True: waiting_field is a future date (soonest first), not an age
     remindable: bool = True
+    assignable: bool = False  # bulk action: add the chosen enrollments' participants to a study group
     default_sort: str = ""
     extra_sorts: dict[str, str] = field(default_factory=dict)
 
@@ -163,6 +167,19 @@ def _ending(today: date) -> QuerySet[Any]:
         Enrollment.objects.filter(status__in=sorted(OPEN_STATUSES))
         .annotate(ends_on=current_end_expression())
         .filter(ends_on__gte=today, ends_on__lte=today + timedelta(days=ending_window_days()))
+        .select_related("participant")
+    )
+
+
+def _without_group(today: date) -> QuerySet[Any]:
+    """Enrolled Phase I and Phase II/TTT participants with no place (or waitlist place) in a study group
+    for that enrollment."""
+    placed = Membership.objects.filter(
+        enrollment=OuterRef("pk"), status__in=[MembershipStatus.ACTIVE, MembershipStatus.WAITLISTED]
+    )
+    return (
+        Enrollment.objects.filter(status__in=sorted(ENROLLED_STATUSES), phase__in=sorted(TRAINING_PHASES))
+        .filter(~Exists(placed))
         .select_related("participant")
     )
 
@@ -308,6 +325,24 @@ QUEUES: dict[str, QueueDef] = {
             ),
             link=lambda i: reverse("enrollment:staff_participant", args=[i.participant_id]),
             link_label="Record payment",
+        ),
+        QueueDef(
+            key="no_group",
+            title="Without a study group",
+            description="Enrolled in Phase I or Phase II/TTT, with no place in a study group.",
+            queryset=_without_group,
+            waiting_field="start_date",
+            participant_path="participant",
+            phase_path="phase",
+            assignable=True,
+            columns=(
+                *_participant_columns("participant"),
+                Column("Phase", lambda i: i.get_phase_display(), "phase"),
+                Column("Status", lambda i: i.get_status_display(), "status"),
+                Column("Started", lambda i: _d(i.start_date), "start_date"),
+            ),
+            link=lambda i: reverse("study_groups:index"),
+            link_label="Groups",
         ),
         QueueDef(
             key="ending",

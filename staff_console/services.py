@@ -119,3 +119,26 @@ def evidence_pack_claim(job_id: int) -> bool:
             status=EvidencePackStatus.RUNNING, started_at=timezone.now()
         )
     )
+
+
+def study_group_assign(
+    *, actor: Any, queue: QueueDef, item_ids: Iterable[int], group: Any, today: date
+) -> int:
+    """Add the participants of the chosen enrollments to a study group (or its waitlist when full),
+    through study_groups' roster service. All or nothing: one refusal changes nothing."""
+    from study_groups.services.roster import membership_add
+
+    if not queue.assignable:
+        raise ValidationError("This queue has no study-group assignment.")
+    ids = [int(i) for i in item_ids]
+    if not ids:
+        raise ValidationError({"ids": "Choose at least one row."})
+    enrollments = list(queue.queryset(today).filter(pk__in=ids).order_by("pk"))
+    if not enrollments:
+        raise ValidationError({"ids": "None of the chosen rows is still in this queue."})
+    with transaction.atomic():
+        for enrollment in enrollments:
+            membership_add(
+                actor=actor, group=group, participant=enrollment.participant, reason="From the staff console"
+            )
+    return len(enrollments)

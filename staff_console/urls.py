@@ -9,6 +9,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("queues/<slug:key>/", queues.queue, name="queue"),
     path("queues/<slug:key>/export.csv", queues.queue_export, name="queue_export"),
     path("queues/<slug:key>/remind/", queues.queue_remind, name="queue_remind"),
+    path("queues/<slug:key>/assign/", queues.queue_assign, name="queue_assign"),
     path("participants/", participants.search, name="search"),
     path("participants/<int:pk>/", participants.participant, name="participant"),
     path(

@@ -13,12 +13,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.access import staff_required
+from accounts.errors import DomainError
 from enrollment.models import Phase
+from study_groups.models import StudyGroup
 
 from .. import queues as q
 from ..csvutil import csv_response
 from ..selectors import queue_summaries
-from ..services import reminders_send
+from ..services import reminders_send, study_group_assign
 
 PAGE_SIZE = 50
 
@@ -67,6 +69,7 @@ def queue(request: HttpRequest, key: str) -> HttpResponse:
         "phases": Phase.choices if work.phase_path else [],
         "filters": {"q": request.GET.get("q", ""), "phase": request.GET.get("phase", ""), "sort": sort},
         "export_query": request.GET.urlencode(),
+        "groups": list(StudyGroup.objects.filter(is_active=True).order_by("name")) if work.assignable else [],
     }
     return render(request, "staff_console/queue.html", context)
 
@@ -108,4 +111,33 @@ def queue_remind(request: HttpRequest, key: str) -> HttpResponse:
     back = request.POST.get("back", "")
     return redirect(
         f"{request.path.rsplit('remind/', 1)[0]}{'?' + back if back and '//' not in back else ''}"
+    )
+
+
+@staff_required
+@require_POST
+def queue_assign(request: HttpRequest, key: str) -> HttpResponse:
+    work = _queue_or_404(key)
+    try:
+        ids = [int(v) for v in request.POST.getlist("ids")]
+        group = StudyGroup.objects.filter(pk=int(request.POST.get("group", "")), is_active=True).first()
+    except ValueError:
+        ids, group = [], None
+    if group is None:
+        messages.error(request, "Choose an open study group.")
+    else:
+        try:
+            added = study_group_assign(
+                actor=request.user, queue=work, item_ids=ids, group=group, today=timezone.localdate()
+            )
+        except (ValidationError, DomainError) as error:
+            for message in getattr(error, "messages", None) or [str(error)]:
+                messages.error(request, message)
+        else:
+            messages.success(
+                request, f"{added} participant{'s' if added != 1 else ''} added to {group.name}."
+            )
+    back = request.POST.get("back", "")
+    return redirect(
+        f"{request.path.rsplit('assign/', 1)[0]}{'?' + back if back and '//' not in back else ''}"
     )

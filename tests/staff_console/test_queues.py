@@ -162,3 +162,55 @@ def test_bulk_reminder_without_a_message_changes_nothing(cast: Any) -> None:
     assert response.status_code == 302
     assert StaffReminder.objects.count() == 0
     assert not mail.outbox
+
+
+def _group(cast: Any, kind: str = "certification") -> Any:
+    from study_groups.models import StudyGroup
+
+    group = StudyGroup.objects.create(
+        kind=kind,
+        name=f"Tuesday {kind}",
+        capacity=10,
+        recurrence_rule="FREQ=MONTHLY;BYDAY=TU;BYSETPOS=1,3",
+        starts_on=TODAY,
+        start_time="18:00",
+    )
+    group.mentors.add(cast.mentor)
+    return group
+
+
+def test_staff_assign_a_queue_to_a_study_group(cast: Any) -> None:
+    from enrollment.models import Enrollment
+    from study_groups.models import Membership
+
+    people = seed(3)
+    group = _group(cast)
+    ids = list(
+        Enrollment.objects.filter(participant__in=people[:2], phase="phase1").values_list("pk", flat=True)
+    )
+    client = cast.client_for("staff")
+    response = client.post(
+        reverse("staff_console:queue_assign", args=["no_group"]), {"ids": ids, "group": group.pk}
+    )
+    assert response.status_code == 302
+    assert set(Membership.objects.filter(group=group).values_list("participant", flat=True)) == {
+        p.pk for p in people[:2]
+    }
+    remaining = client.get(reverse("staff_console:queue", args=["no_group"])).context["rows"]
+    assert [r["participant_id"] for r in remaining] == [people[2].pk]
+
+
+def test_assignment_is_all_or_nothing(cast: Any) -> None:
+    from enrollment.models import Enrollment
+    from study_groups.models import Membership
+
+    people = seed(2)
+    trainer_group = _group(cast, kind="trainer")  # for Phase II/TTT: Phase I participants cannot join
+    ids = list(Enrollment.objects.filter(participant__in=people, phase="phase1").values_list("pk", flat=True))
+    response = cast.client_for("staff").post(
+        reverse("staff_console:queue_assign", args=["no_group"]),
+        {"ids": ids, "group": trainer_group.pk},
+        follow=True,
+    )
+    assert Membership.objects.count() == 0
+    assert "Nothing was changed" in response.content.decode()
