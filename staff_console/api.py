@@ -29,7 +29,7 @@ from .models import EvidencePackJob
 from .reports import REPORTS
 from .search import SearchCriteria, search_participants
 from .selectors import queue_summaries
-from .services import evidence_pack_request, reminders_send
+from .services import evidence_pack_request, reminders_send, study_group_assign
 
 TAGS = ["staff console"]
 
@@ -122,6 +122,34 @@ def queue_remind(request: Request, key: str) -> Response:
         {"reminders": [r.pk for r in made], "participants": [r.participant_id for r in made]},
         status=status.HTTP_201_CREATED,
     )
+
+
+class AssignSerializer(serializers.Serializer):
+    ids = serializers.ListField(child=serializers.IntegerField(), help_text="Enrollment ids of the queue")
+    group = serializers.IntegerField(help_text="An open study group")
+
+
+@extend_schema(request=AssignSerializer, responses={201: OpenApiTypes.OBJECT}, tags=TAGS)
+@api_view(["POST"])
+@permission_classes([IsStaffMember])
+def queue_assign(request: Request, key: str) -> Response:
+    """Add the chosen enrollments' participants to a study group; all or nothing (409 with the reason)."""
+    from study_groups.models import StudyGroup
+
+    work = _queue(key)
+    body = AssignSerializer(data=request.data)
+    body.is_valid(raise_exception=True)
+    group = StudyGroup.objects.filter(pk=body.validated_data["group"], is_active=True).first()
+    if group is None:
+        raise ValidationError({"group": "Choose an open study group."})
+    added = study_group_assign(
+        actor=request.user,
+        queue=work,
+        item_ids=body.validated_data["ids"],
+        group=group,
+        today=timezone.localdate(),
+    )
+    return Response({"added": added, "group": group.pk}, status=status.HTTP_201_CREATED)
 
 
 class SearchSerializer(serializers.Serializer):
@@ -310,6 +338,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("staff/queues/", queue_list, name="staff-queue-list"),
     path("staff/queues/<slug:key>/", queue_detail, name="staff-queue-detail"),
     path("staff/queues/<slug:key>/remind/", queue_remind, name="staff-queue-remind"),
+    path("staff/queues/<slug:key>/assign/", queue_assign, name="staff-queue-assign"),
     path("staff/participants/search/", participant_search, name="staff-participant-search"),
     path("staff/participants/<int:pk>/", participant_detail, name="staff-participant-detail"),
     path("staff/participants/<int:pk>/evidence-packs/", evidence_start, name="staff-evidence-start"),

@@ -214,3 +214,23 @@ def test_assignment_is_all_or_nothing(cast: Any) -> None:
     )
     assert Membership.objects.count() == 0
     assert "Nothing was changed" in response.content.decode()
+
+
+def test_api_assigns_to_a_study_group(cast: Any) -> None:
+    from enrollment.models import Enrollment
+
+    people = seed(1)
+    group = _group(cast)
+    ids = list(Enrollment.objects.filter(participant__in=people, phase="phase1").values_list("pk", flat=True))
+    response = cast.client_for("staff").post(
+        reverse("api:staff-queue-assign", args=["no_group"]),
+        {"ids": ids, "group": group.pk},
+        content_type="application/json",
+    )
+    assert response.status_code == 201 and response.json()["added"] == 1
+    again = cast.client_for("staff").post(
+        reverse("api:staff-queue-assign", args=["no_group"]),
+        {"ids": ids, "group": group.pk},
+        content_type="application/json",
+    )
+    assert again.status_code == 400  # no longer in the queue
