@@ -1,0 +1,457 @@
+"""Benchmark: the staff console's pages under load with 50,000 participants, next to a trivial view.
+
+    .venv/bin/python bench/pages_load.py        # or bench/run_all.py, which calls main()
+    BENCH_PARTICIPANTS=2000 .venv/bin/python bench/pages_load.py   # a quick, smaller run
+
+Seeds its own PostgreSQL database (nmt_bench_pages on the server of DATABASE_URL; kept between runs,
+re-seeded only when the participant count differs): participants with profiles, licenses and
+organizations, a Phase I / Phase II / Maintenance enrollment each in a spread of statuses and dates,
+and items in the work queues (applications, transition and extension requests, unpaid invoices,
+missing Fidelity submissions, flagged Maintenance years). Starts gunicorn (2 sync workers, production
+settings) and drives it from client threads in this process (a second process from the server's),
+phase by phase, each bounded in requests and seconds, signed in as an MFA-enabled staff member:
+- trivial: GET /healthz (the floor: the same server, no database work);
+- home: GET /staff/ (nine queue counts with their oldest waiting age);
+- queue: GET /staff/queues/unpaid/ (a page of 50, sorted, with balances);
+- search: GET /staff/participants/?q=<a surname fragment> (trigram-indexed LIKE, a page of 50).
+Reports p50/p95 latency and requests/s of each, the ratio of each p95 to the trivial view's (target:
+within 3x) and the SQL query count of one request to each page (target: at most 15).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+DB_NAME = "nmt_bench_pages"
+PARTICIPANTS = int(os.environ.get("BENCH_PARTICIPANTS", "50000"))
+CLIENT_THREADS = 4
+WORKERS = 2
+TARGET_RATIO = 3.0
+TARGET_QUERIES = 15
+PHASES = {  # name: (max requests, max seconds)
+    "trivial": (600, 15.0),
+    "home": (300, 30.0),
+    "queue": (300, 30.0),
+    "search": (300, 30.0),
+}
+SURNAMES = [
+    "Garcia",
+    "Nguyen",
+    "Okafor",
+    "Schmidt",
+    "Rossi",
+    "Kowalski",
+    "Haddad",
+    "Tanaka",
+    "Silva",
+    "Murphy",
+]
+
+
+def _database_url() -> str:
+    base = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/nmt_bench"
+    parts = urlsplit(base)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{DB_NAME}", parts.query, parts.fragment))
+
+
+def _env() -> dict[str, str]:
+    return os.environ | {
+        "DATABASE_URL": _database_url(),
+        "CELERY_BROKER_URL": "memory://",
+        "CELERY_RESULT_BACKEND": "cache+memory://",
+        "DJANGO_SETTINGS_MODULE": "nmt_cert.settings",
+        "DJANGO_DEBUG": "0",
+        "SECURE_SSL_REDIRECT": "0",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def _setup() -> None:
+    os.environ.update(_env())
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def _ensure_database() -> None:
+    import psycopg
+
+    parts = urlsplit(_database_url())
+    with psycopg.connect(
+        host=parts.hostname,
+        port=parts.port or 5432,
+        user=parts.username or "postgres",
+        password=parts.password or None,
+        dbname="postgres",
+        autocommit=True,
+    ) as admin:
+        if admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone() is None:
+            admin.execute(f'CREATE DATABASE "{DB_NAME}"')
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+def _at(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, 15, tzinfo=UTC)
+
+
+def seed(n: int) -> None:
+    """n participants and their queue items, in bulk (a few hundred statements whatever n is)."""
+    from django.contrib.auth.models import Group
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from accounts.models import User
+    from enrollment.dates import add_months
+    from enrollment.models import (
+        Application,
+        Enrollment,
+        ExtensionRequest,
+        Invoice,
+        License,
+        Organization,
+        ParticipantProfile,
+        ProgramPolicy,
+        TransitionRequest,
+    )
+    from metrics_tokens.models import FidelityAssignment, FidelityExercise
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE accounts_user, enrollment_organization, metrics_tokens_fidelityexercise RESTART IDENTITY CASCADE"
+        )
+    today = timezone.localdate()
+    policy = ProgramPolicy.objects.prefetch_related("phase_rules").get(name="December 2025")
+    participant_group = Group.objects.get_or_create(name="participant")[0]
+    rng = random.Random(n)
+    orgs = Organization.objects.bulk_create(
+        [Organization(name=f"Clinic {i:04d}", city="Springfield") for i in range(max(1, n // 25))]
+    )
+    exercise = FidelityExercise.objects.create(
+        year=today.year,
+        title=f"Fidelity Exercise {today.year}",
+        case_abstract="fidelity/bench.pdf",
+        qa_session_at=_at(today - timedelta(days=60)),
+        qa_session_link="https://example.org/qa",
+        deadline=today - timedelta(days=14),
+    )
+    batch = 5000
+    for offset in range(0, n, batch):
+        with transaction.atomic():
+            users = User.objects.bulk_create(
+                [
+                    User(
+                        email=f"p{i}@bench.invalid",
+                        password="!",
+                        first_name=f"Pat{i}",
+                        last_name=f"{SURNAMES[i % len(SURNAMES)]}{i}",
+                    )
+                    for i in range(offset, min(n, offset + batch))
+                ]
+            )
+            User.groups.through.objects.bulk_create(
+                [User.groups.through(user_id=u.pk, group_id=participant_group.pk) for u in users]
+            )
+            profiles = ParticipantProfile.objects.bulk_create(
+                [
+                    ParticipantProfile(
+                        user=u,
+                        legal_name=f"{u.first_name} {u.last_name}",
+                        organization=rng.choice(orgs),
+                        currently_practicing=True,
+                    )
+                    for u in users
+                ]
+            )
+            License.objects.bulk_create(
+                [
+                    License(
+                        profile=p,
+                        license_type="LPC",
+                        number=f"LPC-{p.user_id:07d}",
+                        jurisdiction="Texas",
+                        expires_on=date(2099, 1, 1),
+                    )
+                    for p in profiles
+                ]
+            )
+            enrollments = []
+            for u in users:
+                kind = rng.randrange(10)
+                phase = "phase1" if kind < 5 else "phase2" if kind < 7 else "maintenance"
+                term = policy.rule(phase).term_months
+                start = add_months(today, -rng.randrange(1, term + 6))
+                end = add_months(start, term)
+                status = "active" if end > today else rng.choice(["free_extension", "completed", "lapsed"])
+                enrollments.append(
+                    Enrollment(
+                        participant=u,
+                        phase=phase,
+                        policy=policy,
+                        status=status,
+                        start_date=start,
+                        term_end=end,
+                        year_number=1,
+                        flagged_for_review=phase == "maintenance" and rng.random() < 0.02,
+                        completed_on=end if status == "completed" else None,
+                        ended_on=end if status == "lapsed" else None,
+                    )
+                )
+            enrollments = Enrollment.objects.bulk_create(enrollments)
+            open_ones = [e for e in enrollments if e.status in ("active", "free_extension")]
+            Application.objects.bulk_create(
+                [
+                    Application(
+                        participant=e.participant,
+                        agreed_to_policy_at=_at(e.start_date),
+                        submitted_at=_at(today - timedelta(days=rng.randrange(1, 40))),
+                    )
+                    for e in enrollments
+                    if rng.random() < 0.03
+                ]
+            )
+            TransitionRequest.objects.bulk_create(
+                [
+                    TransitionRequest(
+                        enrollment=e,
+                        to_phase="maintenance",
+                        requested_by=e.participant,
+                        requested_at=_at(today - timedelta(days=rng.randrange(1, 20))),
+                    )
+                    for e in open_ones
+                    if e.phase != "maintenance" and rng.random() < 0.02
+                ]
+            )
+            ExtensionRequest.objects.bulk_create(
+                [
+                    ExtensionRequest(
+                        enrollment=e,
+                        months=3,
+                        reason="Leave",
+                        requested_by=e.participant,
+                        requested_at=_at(today - timedelta(days=rng.randrange(1, 20))),
+                    )
+                    for e in open_ones
+                    if e.phase != "maintenance" and rng.random() < 0.02
+                ]
+            )
+            Invoice.objects.bulk_create(
+                [
+                    Invoice(
+                        participant=e.participant,
+                        enrollment=e,
+                        kind="phase_fee",
+                        amount=Decimal("4000.00"),
+                        description="Phase fee",
+                        issued_on=e.start_date,
+                        due_on=e.start_date + timedelta(days=30),
+                    )
+                    for e in enrollments
+                    if rng.random() < 0.1
+                ]
+            )
+            FidelityAssignment.objects.bulk_create(
+                [
+                    FidelityAssignment(exercise=exercise, participant=e.participant, enrollment=e)
+                    for e in open_ones
+                ]
+            )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def _staff_cookie() -> str:
+    """A session of an MFA-enabled staff member, in the shared database (gunicorn reads it)."""
+    from django.test import Client
+
+    from accounts.models import User
+    from tests.support import make_user
+
+    staff = User.objects.filter(email="bench-staff@example.org").first() or make_user(
+        "bench-staff@example.org", ["staff"], mfa=True
+    )
+    client = Client()
+    client.force_login(staff)
+    return f"sessionid={client.cookies['sessionid'].value}"
+
+
+def _query_counts(paths: dict[str, str]) -> dict[str, int]:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(email="bench-staff@example.org"))
+    counts = {}
+    for name, path in paths.items():
+        client.get(path)  # warm
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+        counts[name] = len(ctx.captured_queries)
+    return counts
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _start_server(port: int) -> subprocess.Popen[bytes]:
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "nmt_cert.wsgi",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            str(WORKERS),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=_env(),
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise RuntimeError("gunicorn did not start")
+
+
+def _phase(port: int, path_of: Any, cookie: str, max_requests: int, max_seconds: float) -> dict[str, Any]:
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    lock = threading.Lock()
+    counter = iter(range(max_requests))
+    stop_at = time.monotonic() + max_seconds
+
+    def client() -> None:
+        while time.monotonic() < stop_at:
+            with lock:
+                i = next(counter, None)
+            if i is None:
+                return
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            started = time.perf_counter()
+            conn.request("GET", path_of(i), headers={"Cookie": cookie, "Host": "127.0.0.1"})
+            response = conn.getresponse()
+            response.read()
+            elapsed = time.perf_counter() - started
+            conn.close()
+            with lock:
+                latencies.append(elapsed)
+                statuses[response.status] = statuses.get(response.status, 0) + 1
+
+    began = time.perf_counter()
+    threads = [threading.Thread(target=client) for _ in range(CLIENT_THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - began
+    latencies.sort()
+
+    def pct(p: float) -> float:
+        return (
+            round(1000 * latencies[min(len(latencies) - 1, int(p * len(latencies)))], 1) if latencies else 0.0
+        )
+
+    return {
+        "requests": len(latencies),
+        "rps": round(len(latencies) / wall, 1) if wall else 0.0,
+        "p50_ms": pct(0.50),
+        "p95_ms": pct(0.95),
+        "statuses": statuses,
+    }
+
+
+def main() -> dict[str, Any]:
+    _setup()
+    _ensure_database()
+    from accounts.models import User
+
+    seeded = User.objects.filter(email__endswith="@bench.invalid").count()
+    seed_seconds = 0.0
+    if seeded != PARTICIPANTS:
+        started = time.perf_counter()
+        seed(PARTICIPANTS)
+        seed_seconds = round(time.perf_counter() - started, 1)
+    cookie = _staff_cookie()
+    fragments = [f"{SURNAMES[i % len(SURNAMES)]}{i % 97}" for i in range(50)]
+    paths = {
+        "trivial": lambda i: "/healthz",
+        "home": lambda i: "/staff/",
+        "queue": lambda i: f"/staff/queues/unpaid/?page={1 + i % 5}",
+        "search": lambda i: f"/staff/participants/?q={fragments[i % len(fragments)]}",
+    }
+    queries = _query_counts({k: v(0) for k, v in paths.items() if k != "trivial"})
+    from django.db import connections
+
+    connections.close_all()
+    port = _free_port()
+    server = _start_server(port)
+    try:
+        _phase(port, paths["trivial"], cookie, 40, 10.0)  # warm both workers
+        _phase(port, paths["home"], cookie, 8, 20.0)
+        results = {name: _phase(port, paths[name], cookie, *PHASES[name]) for name in PHASES}
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    trivial = results["trivial"]
+    figures: dict[str, Any] = {
+        "setup": f"{PARTICIPANTS} participants, gunicorn {WORKERS} sync workers, {CLIENT_THREADS} client threads, "
+        f"PostgreSQL {DB_NAME}",
+        "seed_seconds": seed_seconds,
+    }
+    for name, r in results.items():
+        figures[f"{name}_rps"] = r["rps"]
+        figures[f"{name}_p50_ms"] = r["p50_ms"]
+        figures[f"{name}_p95_ms"] = r["p95_ms"]
+        figures[f"{name}_requests"] = r["requests"]
+        figures[f"{name}_statuses"] = json.dumps(r["statuses"], sort_keys=True)
+        if name != "trivial":
+            figures[f"ratio_p95_{name}_vs_trivial"] = (
+                round(r["p95_ms"] / trivial["p95_ms"], 2) if trivial["p95_ms"] else None
+            )
+            figures[f"{name}_queries"] = queries[name]
+    figures["target"] = (
+        f"p95 within {TARGET_RATIO}x the trivial view; at most {TARGET_QUERIES} queries a page"
+    )
+    figures["met"] = all(
+        (figures[f"ratio_p95_{n}_vs_trivial"] or 0) <= TARGET_RATIO and queries[n] <= TARGET_QUERIES
+        for n in ("home", "queue", "search")
+    )
+    return figures
+
+
+if __name__ == "__main__":
+    result = main()
+    width = max(len(k) for k in result)
+    for key, value in result.items():
+        print(f"{key:<{width}}  {value}")
