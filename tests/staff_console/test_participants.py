@@ -169,3 +169,26 @@ def test_non_participants_and_unknown_sections_are_404(cast: Any) -> None:
         client.get(reverse("staff_console:participant_section", args=[cast.participant.pk, "x"])).status_code
         == 404
     )
+
+
+def test_search_and_reports_queries_do_not_grow(cast: Any) -> None:
+    from tests.staff_console import factories
+
+    client = cast.client_for("staff")
+    seed(1)
+    urls = [
+        reverse("staff_console:search") + "?q=first&overdue=on",
+        reverse("staff_console:reports"),
+        reverse("staff_console:audit"),
+    ]
+    [_queries(client, u) for u in urls]
+    few = [_queries(client, u) for u in urls]
+    original = factories.participant
+    factories.participant = lambda n, **kw: original(n + 100, **kw)
+    try:
+        seed(49)
+    finally:
+        factories.participant = original
+    many = [_queries(client, u) for u in urls]
+    assert few == many
+    assert max(many) <= 15
