@@ -165,7 +165,7 @@ def entry_undo(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def entry_evidence(request: HttpRequest, pk: int) -> HttpResponse:
-    """The evidence file, to its owner and staff only (mentors once study groups say whose mentor)."""
+    """The evidence file, to its owner, the mentors of their study group, and staff."""
     entry = selectors.get_entry_for_user(request.user, pk)
     if not entry.evidence:
         raise Http404("No evidence file.")

@@ -26,7 +26,18 @@ def end_places_when_enrollment_ends(enrollment: Any, old: str, new: str, actor: 
         facilitation_end(actor=actor, facilitation=facilitation, reason=reason)
 
 
+def members_of_groups_led_by(user: Any) -> Any:
+    """A mentor reads (never changes) the checklists and evidence of their groups' current members."""
+    if not getattr(user, "is_authenticated", False):
+        return Membership.objects.none().values_list("participant_id", flat=True)
+    return Membership.objects.filter(group__mentors=user, status=MembershipStatus.ACTIVE).values_list(
+        "participant_id", flat=True
+    )
+
+
 def register() -> None:
     from enrollment.hooks import register_status_changed
+    from requirements_tracking.access import register_checklist_readers
 
     register_status_changed(end_places_when_enrollment_ends)
+    register_checklist_readers(members_of_groups_led_by)

@@ -1,6 +1,7 @@
 """Permission matrix of the requirement checklists: the participant's checklist answers 404 to other
-participants and mentors (for now), staff see everything; recording, undoing and signing are the
-owner's alone (staff get 403); verifying is staff's alone."""
+participants and to mentors of other groups; the mentor of the participant's study group reads it
+(never changes it: 403); staff see everything; recording, undoing and signing are the owner's alone
+(staff get 403); verifying is staff's alone."""
 
 from __future__ import annotations
 
@@ -103,8 +104,10 @@ def _attended(*_: Any) -> dict[str, Any]:
     return {"series": "community", "day": "2026-10-22"}
 
 
+READER = {"mentor"}  # leads the participant's study group in the matrix world (tests/matrix/study_groups.py)
 OWNER_STAFF = {"participant"} | STAFF
-OTHERS = EVERYONE - OWNER_STAFF  # other participants, mentors, trainer: 404
+READERS = OWNER_STAFF | READER
+OTHERS = EVERYONE - READERS  # other participants, another group's mentor, trainer: 404
 
 
 def _custom(url_name: str, expect: dict[str, Any], **kw: Any) -> Case:
@@ -120,9 +123,9 @@ CASES: list[Case] = [
         OWNER_STAFF,
         ok=ANY_OK,
         kwargs=_enrollment,
-        not_found=OTHERS,
+        not_found=OTHERS | READER,  # by enrollment: the owner's and staff's way in; mentors use the checklist
     ),
-    page("requirements_tracking:checklist_detail", OWNER_STAFF, kwargs=_checklist, not_found=OTHERS),
+    page("requirements_tracking:checklist_detail", READERS, kwargs=_checklist, not_found=OTHERS),
     page(
         "requirements_tracking:entry_record",
         {"participant"},
@@ -141,7 +144,7 @@ CASES: list[Case] = [
         data={"full_name": "Someone Else", "password": "x", "attestation_version": 1, "attest": "on"},
         not_found=OTHERS,
     ),
-    page("requirements_tracking:checklist_integrity", OWNER_STAFF, kwargs=_signed, not_found=OTHERS),
+    page("requirements_tracking:checklist_integrity", READERS, kwargs=_signed, not_found=OTHERS),
     page(
         "requirements_tracking:checklist_review",
         STAFF,
@@ -150,7 +153,7 @@ CASES: list[Case] = [
         kwargs=_signed,
         data={"decision": "verify"},
     ),
-    page("requirements_tracking:checklist_pdf", OWNER_STAFF, kwargs=_signed, not_found=OTHERS),
+    page("requirements_tracking:checklist_pdf", READERS, kwargs=_signed, not_found=OTHERS),
     page(
         "requirements_tracking:entry_undo",
         {"participant"},
@@ -159,7 +162,7 @@ CASES: list[Case] = [
         kwargs=_entry,
         not_found=OTHERS,
     ),
-    page("requirements_tracking:entry_evidence", OWNER_STAFF, kwargs=_entry, not_found=OTHERS),
+    page("requirements_tracking:entry_evidence", READERS, kwargs=_entry, not_found=OTHERS),
     page("requirements_tracking:agreement", EVERYONE),
     page(
         "requirements_tracking:agreement",
@@ -190,9 +193,9 @@ CASES: list[Case] = [
     page("requirements_tracking:calendar_feed_rotate", EVERYONE, method="post", ok=ANY_OK),
     public("requirements_tracking:calendar_ics", kwargs=lambda w: {"token": w.rt_feed.token}),
     api("api:requirements-checklist-list", EVERYONE),
-    api("api:requirements-checklist-detail", OWNER_STAFF, kwargs=_checklist, not_found=OTHERS),
-    api("api:requirements-checklist-progress", OWNER_STAFF, kwargs=_checklist, not_found=OTHERS),
-    api("api:requirements-enrollment-checklist", OWNER_STAFF, kwargs=_enrollment, not_found=OTHERS),
+    api("api:requirements-checklist-detail", READERS, kwargs=_checklist, not_found=OTHERS),
+    api("api:requirements-checklist-progress", READERS, kwargs=_checklist, not_found=OTHERS),
+    api("api:requirements-enrollment-checklist", OWNER_STAFF, kwargs=_enrollment, not_found=OTHERS | READER),
     api(
         "api:requirements-entry-create",
         {"participant"},
@@ -217,7 +220,7 @@ CASES: list[Case] = [
         content_type="application/json",
         not_found=OTHERS,
     ),
-    api("api:requirements-checklist-integrity", OWNER_STAFF, kwargs=_signed, not_found=OTHERS),
+    api("api:requirements-checklist-integrity", READERS, kwargs=_signed, not_found=OTHERS),
     api(
         "api:requirements-checklist-review",
         STAFF,
