@@ -55,9 +55,10 @@ def participants_base() -> QuerySet[Any]:
     phase and status annotated (no join fan-out: EXISTS and scalar subqueries)."""
     User = get_user_model()
     in_group = User.groups.through.objects.filter(user_id=OuterRef("pk"), group__name=Role.PARTICIPANT)
-    has_profile = ParticipantProfile.objects.filter(user_id=OuterRef("pk"))
+    # The profile test first: it is the joined row select_related loads anyway, so the group subquery
+    # is only consulted for the few participants without a profile yet.
     return (
-        User.objects.filter(Exists(in_group) | Exists(has_profile))
+        User.objects.filter(Q(profile__isnull=False) | Exists(in_group))
         .select_related("profile", "profile__organization")
         .annotate(latest_phase=_latest_enrollment("phase"), latest_status=_latest_enrollment("status"))
     )
@@ -82,15 +83,32 @@ def overdue_condition(today: date) -> Q:
     return Q(Exists(ended)) | Q(Exists(unpaid)) | Q(Exists(fidelity))
 
 
+TEXT_MATCH_CAP = 2000  # more matches than this: filter with subqueries instead of an id list
+
+
+def _text_condition(word: str) -> Q:
+    """Users whose first name, last name, e-mail or legal name contain `word`, as two IN-subqueries
+    that PostgreSQL answers from the trigram indexes of migration 0002 (a BitmapOr over the user's
+    three columns, and the profile's legal name), instead of a LIKE on every row of a join."""
+    User = get_user_model()
+    on_user = User.objects.filter(
+        Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(email__icontains=word)
+    ).values("pk")
+    on_profile = ParticipantProfile.objects.filter(legal_name__icontains=word).values("user_id")
+    user_ids = on_user.order_by().values_list("pk", flat=True)
+    profile_ids = on_profile.order_by().values_list("user_id", flat=True)
+    ids = list(user_ids.union(profile_ids)[: TEXT_MATCH_CAP + 1])
+    if len(ids) <= TEXT_MATCH_CAP:
+        return Q(pk__in=ids)  # a short list: the main query starts from it (primary-key lookups)
+    return Q(pk__in=on_user) | Q(pk__in=on_profile)
+
+
 def search_participants(criteria: SearchCriteria, today: date) -> QuerySet[Any]:
+    """The participants matching every criterion (each text word in some name or the e-mail; one
+    query per word, at most five, finds its matches first)."""
     qs = participants_base()
     for word in criteria.text.split()[:5]:
-        qs = qs.filter(
-            Q(first_name__icontains=word)
-            | Q(last_name__icontains=word)
-            | Q(email__icontains=word)
-            | Q(profile__legal_name__icontains=word)
-        )
+        qs = qs.filter(_text_condition(word))
     if criteria.license_number:
         qs = qs.filter(
             Exists(
