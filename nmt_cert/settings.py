@@ -335,6 +335,8 @@ REQUIREMENTS_EVIDENCE_MAX_BYTES = env.int("REQUIREMENTS_EVIDENCE_MAX_BYTES", def
 STUDY_GROUP_MEETING_WINDOW_DAYS = env.int("STUDY_GROUP_MEETING_WINDOW_DAYS", default=120)
 # The staff console's "ending or lapsing soon" queue looks this many days ahead.
 STAFF_ENDING_WINDOW_DAYS = env.int("STAFF_ENDING_WINDOW_DAYS", default=30)
+# The staff home's queue counts are cached this many seconds (0: always counted; "Refresh" recounts).
+STAFF_HOME_CACHE_SECONDS = env.int("STAFF_HOME_CACHE_SECONDS", default=30)
 
 LOGGING = {
     "version": 1,

@@ -19,7 +19,7 @@ from study_groups.models import StudyGroup
 
 from .. import queues as q
 from ..csvutil import csv_response
-from ..selectors import queue_summaries
+from ..selectors import cached_queue_summaries
 from ..services import reminders_send, study_group_assign
 
 PAGE_SIZE = 50
@@ -34,7 +34,8 @@ def _queue_or_404(key: str) -> q.QueueDef:
 
 @staff_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "staff_console/home.html", {"summaries": queue_summaries()})
+    summaries, counted_at = cached_queue_summaries(fresh=request.GET.get("fresh") == "1")
+    return render(request, "staff_console/home.html", {"summaries": summaries, "counted_at": counted_at})
 
 
 @staff_required

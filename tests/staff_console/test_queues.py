@@ -110,7 +110,9 @@ def _queries(client: Any, url: str) -> int:
 def test_query_counts_do_not_grow_with_rows(cast: Any) -> None:
     client = cast.client_for("staff")
     seed(1)
-    urls = [reverse("staff_console:home")] + [reverse("staff_console:queue", args=[k]) for k in QUEUES]
+    urls = [reverse("staff_console:home") + "?fresh=1"] + [
+        reverse("staff_console:queue", args=[k]) for k in QUEUES
+    ]
     [_queries(client, u) for u in urls]  # warm up (one-time lookups of the first request)
     few = [_queries(client, u) for u in urls]
     # 49 more participants, each in every queue.
@@ -234,3 +236,20 @@ def test_api_assigns_to_a_study_group(cast: Any) -> None:
         content_type="application/json",
     )
     assert again.status_code == 400  # no longer in the queue
+
+
+def test_home_counts_are_cached_briefly_and_recounted_on_demand(cast: Any, settings: Any) -> None:
+    settings.STAFF_HOME_CACHE_SECONDS = 30
+    client = cast.client_for("staff")
+    url = reverse("staff_console:home")
+    seed(1)
+    first = {s.queue.key: s.count for s in client.get(url).context["summaries"]}
+    from enrollment.models import Application
+
+    Application.objects.update(status="approved")
+    with CaptureQueriesContext(connection) as cached:
+        again = {s.queue.key: s.count for s in client.get(url).context["summaries"]}
+    assert again == first  # from the cache: no queue query
+    assert len(cached.captured_queries) < len(QUEUES)
+    fresh = {s.queue.key: s.count for s in client.get(url, {"fresh": "1"}).context["summaries"]}
+    assert fresh["applications"] == 0 and first["applications"] == 1
