@@ -87,20 +87,25 @@ TEXT_MATCH_CAP = 2000  # more matches than this: filter with subqueries instead 
 
 
 def _text_condition(word: str) -> Q:
-    """Users whose first name, last name, e-mail or legal name contain `word`, as two IN-subqueries
-    that PostgreSQL answers from the trigram indexes of migration 0002 (a BitmapOr over the user's
-    three columns, and the profile's legal name), instead of a LIKE on every row of a join."""
+    """Users whose first name, last name, e-mail or legal name contain `word`. The matches are found
+    first by a UNION of one LIKE per column, so PostgreSQL answers each from its trigram index
+    (migration 0002; an OR of the three user columns made it scan the table instead)."""
     User = get_user_model()
-    on_user = User.objects.filter(
-        Q(first_name__icontains=word) | Q(last_name__icontains=word) | Q(email__icontains=word)
-    ).values("pk")
-    on_profile = ParticipantProfile.objects.filter(legal_name__icontains=word).values("user_id")
-    user_ids = on_user.order_by().values_list("pk", flat=True)
-    profile_ids = on_profile.order_by().values_list("user_id", flat=True)
-    ids = list(user_ids.union(profile_ids)[: TEXT_MATCH_CAP + 1])
+    parts = [
+        User.objects.filter(**{f"{column}__icontains": word}).order_by().values_list("pk", flat=True)
+        for column in ("first_name", "last_name", "email")
+    ]
+    on_profile = (
+        ParticipantProfile.objects.filter(legal_name__icontains=word)
+        .order_by()
+        .values_list("user_id", flat=True)
+    )
+    ids = list(parts[0].union(parts[1], parts[2], on_profile)[: TEXT_MATCH_CAP + 1])
     if len(ids) <= TEXT_MATCH_CAP:
         return Q(pk__in=ids)  # a short list: the main query starts from it (primary-key lookups)
-    return Q(pk__in=on_user) | Q(pk__in=on_profile)
+    return (
+        Q(pk__in=parts[0]) | Q(pk__in=parts[1]) | Q(pk__in=parts[2]) | Q(pk__in=on_profile)
+    )  # too broad for a list: the same conditions as subqueries
 
 
 def search_participants(criteria: SearchCriteria, today: date) -> QuerySet[Any]:
