@@ -3,14 +3,17 @@ rows) that the page shows beside its chart, the CSV export writes and the API an
 
 from __future__ import annotations
 
+from calendar import monthrange
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from statistics import median
 from typing import Any
 
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import ExtractMonth, ExtractQuarter, ExtractYear
+from django.db.models import Count, DateField, F, Q, Sum
+from django.db.models.functions import Coalesce, ExtractMonth, ExtractQuarter, ExtractYear
+from django.utils import timezone
 
 from enrollment.models import (
     TRAINING_PHASES,
@@ -22,6 +25,8 @@ from enrollment.models import (
 )
 from enrollment.selectors import active_policy, organizations_near_site_threshold
 from metrics_tokens.models import LedgerKind, TokenLedgerEntry
+
+from .queues import current_end_expression
 
 
 @dataclass
@@ -81,6 +86,47 @@ def phase_status() -> Report:
                 for s in statuses
             ],
         },
+    )
+
+
+def _quarter_ends(today: date, count: int = 8) -> list[date]:
+    """The last day of each of the last `count` quarters, the current one included, oldest first."""
+    ends = []
+    year, quarter = today.year, (today.month - 1) // 3 + 1
+    for _ in range(count):
+        month = quarter * 3
+        ends.append(date(year, month, monthrange(year, month)[1]))
+        year, quarter = (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+    return list(reversed(ends))
+
+
+def phase_over_time(today: date | None = None) -> Report:
+    """How many enrollments of each phase were running at the end of each of the last eight quarters
+    (started by then; not completed, lapsed, withdrawn or past their time by then): one query."""
+    today = today or timezone.localdate()
+    ends = _quarter_ends(today)
+    stop = Coalesce(F("completed_on"), F("ended_on"), current_end_expression(), output_field=DateField())
+    # The current quarter is counted as of today (its end has not come yet).
+    aggregates = {
+        f"q{i}": Count("pk", filter=Q(start_date__lte=min(day, today)) & Q(stop__gt=min(day, today)))
+        for i, day in enumerate(ends)
+    }
+    counts = {
+        r["phase"]: r
+        for r in Enrollment.objects.annotate(stop=stop).order_by().values("phase").annotate(**aggregates)
+    }
+    labels = [f"{d.year}-Q{(d.month - 1) // 3 + 1}" for d in ends]
+    rows = [
+        [PHASE_LABELS[p], *[counts.get(p, {}).get(f"q{i}", 0) for i in range(len(ends))]]
+        for p in Phase.values
+    ]
+    return Report(
+        "phase_over_time",
+        "Participants by phase over time",
+        "Enrollments running at the end of each quarter (started, not yet completed, lapsed or withdrawn).",
+        ["Phase", *labels],
+        rows,
+        {"type": "line", "labels": labels, "datasets": [{"label": r[0], "data": r[1:]} for r in rows]},
     )
 
 
@@ -261,6 +307,7 @@ def organizations() -> Report:
 
 REPORTS: dict[str, Callable[[], Report]] = {
     "phase_status": phase_status,
+    "phase_over_time": phase_over_time,
     "cohorts": cohorts,
     "time_to_complete": time_to_complete,
     "extensions": extensions,

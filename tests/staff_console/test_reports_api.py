@@ -72,6 +72,12 @@ def test_reports_compute_the_program(cast: Any) -> None:
     assert reports["extensions"].rows == [["2026-Q2", 1, 0, 3]]
     assert reports["tokens"].rows == [["2026-06", 1, 0, 10]]
     assert reports["organizations"].rows[0][:2] == ["Big Clinic", 8]
+    over_time = {r[0]: r[1:] for r in reports["phase_over_time"].rows}
+    # Quarters 2024-Q3 … 2026-Q2, the current one as of today (2026-06-15): the three Phase I enrollments
+    # started 2025-06-25; one completed 2026-05-20 and one lapsed 2026-06-01.
+    assert reports["phase_over_time"].columns[-1] == "2026-Q2"
+    assert over_time["Phase I"][-2:] == [3, 1]
+    assert over_time["Maintenance"][:3] == [3, 3, 0]  # the 2024 Maintenance years ended 2025-01-01
 
 
 def test_reports_page_passes_chart_data_without_inline_script(cast: Any) -> None:
