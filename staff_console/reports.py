@@ -123,7 +123,8 @@ def phase_over_time(today: date | None = None) -> Report:
     return Report(
         "phase_over_time",
         "Participants by phase over time",
-        "Enrollments running at the end of each quarter (started, not yet completed, lapsed or withdrawn).",
+        "Enrollments running at the end of each quarter (the current one: today): started, and not completed, "
+        "lapsed, withdrawn or past their time.",
         ["Phase", *labels],
         rows,
         {"type": "line", "labels": labels, "datasets": [{"label": r[0], "data": r[1:]} for r in rows]},
