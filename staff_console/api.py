@@ -45,7 +45,7 @@ def _iso(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
-@extend_schema(responses=OpenApiTypes.OBJECT, tags=TAGS)
+@extend_schema(responses=OpenApiTypes.OBJECT, tags=TAGS, operation_id="staff_queues_list")
 @api_view(["GET"])
 @permission_classes([IsStaffMember])
 def queue_list(request: Request) -> Response:
@@ -124,12 +124,12 @@ def queue_remind(request: Request, key: str) -> Response:
     )
 
 
-class AssignSerializer(serializers.Serializer):
+class QueueAssignSerializer(serializers.Serializer):
     ids = serializers.ListField(child=serializers.IntegerField(), help_text="Enrollment ids of the queue")
     group = serializers.IntegerField(help_text="An open study group")
 
 
-@extend_schema(request=AssignSerializer, responses={201: OpenApiTypes.OBJECT}, tags=TAGS)
+@extend_schema(request=QueueAssignSerializer, responses={201: OpenApiTypes.OBJECT}, tags=TAGS)
 @api_view(["POST"])
 @permission_classes([IsStaffMember])
 def queue_assign(request: Request, key: str) -> Response:
@@ -137,7 +137,7 @@ def queue_assign(request: Request, key: str) -> Response:
     from study_groups.models import StudyGroup
 
     work = _queue(key)
-    body = AssignSerializer(data=request.data)
+    body = QueueAssignSerializer(data=request.data)
     body.is_valid(raise_exception=True)
     group = StudyGroup.objects.filter(pk=body.validated_data["group"], is_active=True).first()
     if group is None:
@@ -250,7 +250,7 @@ def participant_detail(request: Request, pk: int) -> Response:
     )
 
 
-@extend_schema(responses=OpenApiTypes.OBJECT, tags=TAGS)
+@extend_schema(responses=OpenApiTypes.OBJECT, tags=TAGS, operation_id="staff_reports_list")
 @api_view(["GET"])
 @permission_classes([IsStaffMember])
 def report_list(request: Request) -> Response:
