@@ -200,6 +200,8 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "NMT certification"
+# Accept the code of the adjacent 30-second period too (clock drift, a code typed as it rolls over).
+MFA_TOTP_TOLERANCE = 1
 MFA_ADAPTER = "allauth.mfa.adapter.DefaultMFAAdapter"
 
 # --- Sessions and security ---------------------------------------------------------------------

@@ -37,6 +37,22 @@ def _program_data_survives_flushes(request: Any) -> None:
         restore_program_data()
 
 
+@pytest.fixture
+def celery_eager() -> Any:
+    """Tasks queued on commit run at once, in the test process. The override is removed afterwards (not
+    set back to False), so tests that use the Django setting CELERY_TASK_ALWAYS_EAGER still can."""
+    from nmt_cert.celery import app
+
+    had = "task_always_eager" in app.conf.changes
+    old = app.conf.changes.get("task_always_eager")
+    app.conf.task_always_eager = True
+    yield
+    if had:
+        app.conf.task_always_eager = old
+    else:
+        app.conf.changes.pop("task_always_eager", None)
+
+
 @dataclass
 class Cast:
     participant: Any

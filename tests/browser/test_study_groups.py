@@ -13,7 +13,7 @@ from tests.browser.conftest import browser_sign_in, shot
 from tests.study_groups import factories as f
 from tests.support import PASSWORD, make_user
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_mentor_takes_attendance_and_sees_progress_move(page: Any) -> None:

@@ -21,7 +21,7 @@ from enrollment.services import fees
 from tests.enrollment.factories import submitted_application
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
         connection.vendor != "postgresql",
         reason="needs PostgreSQL: SQLite serialises every write and ignores SELECT … FOR UPDATE "

@@ -130,9 +130,8 @@ def test_query_counts_do_not_grow_with_rows(cast: Any) -> None:
 
 
 def test_bulk_reminder_is_sent_after_commit(
-    cast: Any, django_capture_on_commit_callbacks: Any, settings: Any
+    cast: Any, django_capture_on_commit_callbacks: Any, celery_eager: Any
 ) -> None:
-    settings.CELERY_TASK_ALWAYS_EAGER = True
     people = seed(3)
     client = cast.client_for("staff")
     from metrics_tokens.models import FidelityAssignment

@@ -112,8 +112,7 @@ def test_api_queues_and_items(cast: Any) -> None:
     assert [r["values"]["E-mail"] for r in body["results"]] == ["p2@example.org", "p1@example.org"]
 
 
-def test_api_remind_and_search(cast: Any, settings: Any, django_capture_on_commit_callbacks: Any) -> None:
-    settings.CELERY_TASK_ALWAYS_EAGER = True
+def test_api_remind_and_search(cast: Any, celery_eager: Any, django_capture_on_commit_callbacks: Any) -> None:
     people = seed(2)
     client = cast.client_for("staff")
     ids = [a.pk for a in people[0].applications.all()]

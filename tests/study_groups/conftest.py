@@ -18,11 +18,6 @@ def frozen() -> Iterator[Any]:
 
 
 @pytest.fixture
-def eager_celery() -> Iterator[None]:
+def eager_celery(celery_eager: Any) -> Iterator[None]:
     """Run queued tasks in-process (the e-mails they send land in mail.outbox)."""
-    from nmt_cert.celery import app
-
-    old = app.conf.task_always_eager
-    app.conf.task_always_eager = True
     yield
-    app.conf.task_always_eager = old

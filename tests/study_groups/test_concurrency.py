@@ -18,7 +18,7 @@ from study_groups.services import membership_add, roster
 from . import factories as f
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(
         connection.vendor != "postgresql",
         reason="needs PostgreSQL: SQLite serialises every write and ignores SELECT … FOR UPDATE "
