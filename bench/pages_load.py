@@ -34,9 +34,11 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench.common import bench_env, ensure_database, setup_django  # noqa: E402
+
 DB_NAME = "nmt_bench_pages"
 PARTICIPANTS = int(os.environ.get("BENCH_PARTICIPANTS", "50000"))
 CLIENT_THREADS = 4
@@ -63,49 +65,16 @@ SURNAMES = [
 ]
 
 
-def _database_url() -> str:
-    base = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/nmt_bench"
-    parts = urlsplit(base)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{DB_NAME}", parts.query, parts.fragment))
-
-
 def _env() -> dict[str, str]:
-    return os.environ | {
-        "DATABASE_URL": _database_url(),
-        "CELERY_BROKER_URL": "memory://",
-        "CELERY_RESULT_BACKEND": "cache+memory://",
-        "DJANGO_SETTINGS_MODULE": "nmt_cert.settings",
-        "DJANGO_DEBUG": "0",
-        "SECURE_SSL_REDIRECT": "0",
-        "LOG_LEVEL": "WARNING",
-    }
+    return bench_env(DB_NAME)
 
 
 def _setup() -> None:
-    os.environ.update(_env())
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    setup_django(DB_NAME)
 
 
 def _ensure_database() -> None:
-    import psycopg
-
-    parts = urlsplit(_database_url())
-    with psycopg.connect(
-        host=parts.hostname,
-        port=parts.port or 5432,
-        user=parts.username or "postgres",
-        password=parts.password or None,
-        dbname="postgres",
-        autocommit=True,
-    ) as admin:
-        if admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone() is None:
-            admin.execute(f'CREATE DATABASE "{DB_NAME}"')
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
+    ensure_database(DB_NAME)
 
 
 def _at(day: date) -> datetime:
