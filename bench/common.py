@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,3 +56,99 @@ def ensure_database(db_name: str) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_gunicorn(port: int, env: dict[str, str], workers: int) -> Any:
+    """gunicorn serving the app on 127.0.0.1:port, returned once it accepts connections."""
+    import socket
+    import subprocess
+    import time
+
+    server = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "nmt_cert.wsgi",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise RuntimeError("gunicorn did not start")
+
+
+def load_phase(
+    port: int, make_request: Any, max_requests: int, max_seconds: float, threads: int = 4, timeout: float = 60
+) -> dict[str, Any]:
+    """`threads` clients send requests `make_request(i) -> (method, path, headers, body)` until
+    `max_requests` are done or `max_seconds` pass (bounded both ways); latencies and statuses."""
+    import http.client
+    import threading
+    import time
+
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    lock = threading.Lock()
+    counter = iter(range(max_requests))
+    stop_at = time.monotonic() + max_seconds
+
+    def client() -> None:
+        while time.monotonic() < stop_at:
+            with lock:
+                i = next(counter, None)
+            if i is None:
+                return
+            method, path, headers, body = make_request(i)
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+            started = time.perf_counter()
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            elapsed = time.perf_counter() - started
+            conn.close()
+            with lock:
+                latencies.append(elapsed)
+                statuses[response.status] = statuses.get(response.status, 0) + 1
+
+    began = time.perf_counter()
+    workers = [threading.Thread(target=client) for _ in range(threads)]
+    for t in workers:
+        t.start()
+    for t in workers:
+        t.join()
+    wall = time.perf_counter() - began
+    latencies.sort()
+
+    def pct(p: float) -> float:
+        return (
+            round(1000 * latencies[min(len(latencies) - 1, int(p * len(latencies)))], 1) if latencies else 0.0
+        )
+
+    return {
+        "requests": len(latencies),
+        "rps": round(len(latencies) / wall, 1) if wall else 0.0,
+        "p50_ms": pct(0.50),
+        "p95_ms": pct(0.95),
+        "statuses": statuses,
+    }

@@ -20,15 +20,11 @@ within 3x) and the SQL query count of one request to each page (target: at most 
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import random
 import signal
-import socket
-import subprocess
 import sys
-import threading
 import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -37,7 +33,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.common import bench_env, ensure_database, setup_django  # noqa: E402
+from bench.common import bench_env, ensure_database, free_port, load_phase, setup_django, start_gunicorn  # noqa: E402
 
 DB_NAME = "nmt_bench_pages"
 PARTICIPANTS = int(os.environ.get("BENCH_PARTICIPANTS", "50000"))
@@ -281,83 +277,18 @@ def _query_counts(paths: dict[str, str]) -> dict[str, int]:
 
 
 def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    return free_port()
 
 
-def _start_server(port: int) -> subprocess.Popen[bytes]:
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "nmt_cert.wsgi",
-            "-b",
-            f"127.0.0.1:{port}",
-            "-w",
-            str(WORKERS),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=_env(),
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise RuntimeError("gunicorn did not start")
+def _start_server(port: int) -> Any:
+    return start_gunicorn(port, _env(), WORKERS)
 
 
 def _phase(port: int, path_of: Any, cookie: str, max_requests: int, max_seconds: float) -> dict[str, Any]:
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-    lock = threading.Lock()
-    counter = iter(range(max_requests))
-    stop_at = time.monotonic() + max_seconds
-
-    def client() -> None:
-        while time.monotonic() < stop_at:
-            with lock:
-                i = next(counter, None)
-            if i is None:
-                return
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-            started = time.perf_counter()
-            conn.request("GET", path_of(i), headers={"Cookie": cookie, "Host": "127.0.0.1"})
-            response = conn.getresponse()
-            response.read()
-            elapsed = time.perf_counter() - started
-            conn.close()
-            with lock:
-                latencies.append(elapsed)
-                statuses[response.status] = statuses.get(response.status, 0) + 1
-
-    began = time.perf_counter()
-    threads = [threading.Thread(target=client) for _ in range(CLIENT_THREADS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - began
-    latencies.sort()
-
-    def pct(p: float) -> float:
-        return (
-            round(1000 * latencies[min(len(latencies) - 1, int(p * len(latencies)))], 1) if latencies else 0.0
-        )
-
-    return {
-        "requests": len(latencies),
-        "rps": round(len(latencies) / wall, 1) if wall else 0.0,
-        "p50_ms": pct(0.50),
-        "p95_ms": pct(0.95),
-        "statuses": statuses,
-    }
+    headers = {"Cookie": cookie, "Host": "127.0.0.1"}
+    return load_phase(
+        port, lambda i: ("GET", path_of(i), headers, None), max_requests, max_seconds, threads=CLIENT_THREADS
+    )
 
 
 def main() -> dict[str, Any]:

@@ -16,15 +16,10 @@ Prints requests/s and p50/p95 latency of each and the ratio of consumption to th
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import signal
-import socket
-import subprocess
 import sys
-import threading
-import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -32,7 +27,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.common import bench_env, ensure_database, setup_django  # noqa: E402
+from bench.common import bench_env, ensure_database, free_port, load_phase, setup_django, start_gunicorn  # noqa: E402
 
 DB_NAME = "nmt_bench_tokens"
 CLINICIANS = 20
@@ -94,84 +89,15 @@ def seed() -> dict[str, Any]:
 
 
 def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_port()
 
 
-def _start_server(port: int) -> subprocess.Popen[bytes]:
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "nmt_cert.wsgi",
-            "-b",
-            f"127.0.0.1:{port}",
-            "-w",
-            str(WORKERS),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=_env(),
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise RuntimeError("gunicorn did not start")
+def _start_server(port: int) -> Any:
+    return start_gunicorn(port, _env(), WORKERS)
 
 
 def _phase(port: int, make_request: Any, max_requests: int, max_seconds: float) -> dict[str, Any]:
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-    lock = threading.Lock()
-    counter = iter(range(max_requests))
-    stop_at = time.monotonic() + max_seconds
-
-    def client() -> None:
-        while time.monotonic() < stop_at:
-            with lock:
-                i = next(counter, None)
-            if i is None:
-                return
-            method, path, headers, body = make_request(i)
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            started = time.perf_counter()
-            conn.request(method, path, body=body, headers=headers)
-            response = conn.getresponse()
-            response.read()
-            elapsed = time.perf_counter() - started
-            conn.close()
-            with lock:
-                latencies.append(elapsed)
-                statuses[response.status] = statuses.get(response.status, 0) + 1
-
-    began = time.perf_counter()
-    threads = [threading.Thread(target=client) for _ in range(CLIENT_THREADS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - began
-    latencies.sort()
-
-    def pct(p: float) -> float:
-        return (
-            round(1000 * latencies[min(len(latencies) - 1, int(p * len(latencies)))], 1) if latencies else 0.0
-        )
-
-    return {
-        "requests": len(latencies),
-        "rps": round(len(latencies) / wall, 1) if wall else 0.0,
-        "p50_ms": pct(0.50),
-        "p95_ms": pct(0.95),
-        "statuses": statuses,
-    }
+    return load_phase(port, make_request, max_requests, max_seconds, threads=CLIENT_THREADS, timeout=30)
 
 
 def main() -> dict[str, Any]:
