@@ -109,6 +109,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
     )
 IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
+if IS_POSTGRES and env.bool("DB_DISABLE_JIT", default=True):
+    # PostgreSQL's JIT compiles a query whose estimated cost is high, which costs hundreds of
+    # milliseconds on the set-based rule statements and the console's searches and buys nothing for
+    # queries that touch thousands of rows, not millions.
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"]["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, broker ------------------------------------------------------------------------------

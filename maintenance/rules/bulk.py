@@ -28,7 +28,7 @@ AUDIT_INSERT = (
     "INSERT INTO {audit} (at, actor_id, actor_label, action, target_type_id, target_id, target_label, "
     "subject_user_id, reason, changes, ip_address) "
     "SELECT %s, NULL, 'system', %s, %s, CAST(e.id AS VARCHAR(64)), {label}, e.participant_id, %s, {changes}, NULL "
-    "FROM {enrollment} e JOIN {user} u ON u.id = e.participant_id WHERE {condition}"
+    "FROM {enrollment} e WHERE {condition}"
 )
 
 
@@ -66,24 +66,22 @@ def _case(column: str, choices: Any) -> tuple[str, list[Any]]:
     return f"CASE {column} {whens} ELSE {column} END", params
 
 
-def insert_audit_entries(
+def audit_insert_sql(
     *,
-    ids: Sequence[int],
     action: str,
     reason: str,
     changes: dict[str, Any],
     fields: Sequence[str] = (),
-) -> None:
-    """One AuditEntry per enrollment in `ids` (actor: the system), built inside the database.
+    source: str | None = None,
+    condition: str = "true",
+) -> tuple[str, list[Any]]:
+    """The INSERT ... SELECT writing one AuditEntry per enrollment row of `source` (aliased `e`: the
+    enrollment table by default, or a CTE with its id, participant_id, phase, status and `fields`
+    columns) that matches `condition`. Returns the SQL and its parameters, condition's excluded.
 
     `changes` are constant for all rows; `fields` are enrollment columns whose new value each row's
     entry records (e.g. extension_end).
     """
-    if not ids:
-        return
-    audit = AuditEntry._meta.db_table
-    enrollment = Enrollment._meta.db_table
-    user = User._meta.db_table
     postgres = connection.vendor == "postgresql"
     build, array = ("jsonb_build_object", "jsonb_build_array") if postgres else ("json_object", "json_array")
     cast = "::text" if postgres else ""
@@ -97,37 +95,50 @@ def insert_audit_entries(
             json_parts.append(f"%s, %s{cast}")
             json_params += [key, str(value)]
     for name in fields:
-        field: Any = Enrollment._meta.get_field(name)  # a concrete column
-        column = field.column
-        json_parts.append(f"%s, e.{column}")
+        json_parts.append(f"%s, e.{enrollment_column(name)}")
         json_params.append(name)
     phase_sql, phase_params = _case("e.phase", Phase.choices)
     status_sql, status_params = _case("e.status", EnrollmentStatus.choices)
-    label = f"({phase_sql}) || ' · ' || u.email || ' (' || ({status_sql}) || ')'"
+    # The e-mail by a correlated lookup (an index probe per row), not a join: the planner cannot
+    # estimate a CTE's rows and would otherwise hash the whole user table.
+    email = f"(SELECT u.email FROM {User._meta.db_table} u WHERE u.id = e.participant_id)"  # noqa: S608
+    label = f"({phase_sql}) || ' · ' || {email} || ' (' || ({status_sql}) || ')'"
     content_type = ContentType.objects.get_for_model(Enrollment)
     now = connection.ops.adapt_datetimefield_value(timezone.now())
+    sql = AUDIT_INSERT.format(
+        audit=AuditEntry._meta.db_table,
+        enrollment=source or Enrollment._meta.db_table,
+        label=label,
+        changes=f"{build}({', '.join(json_parts)})",
+        condition=condition,
+    )
+    params = [now, action, content_type.pk, *phase_params, *status_params, reason, *json_params]
+    return sql, params
+
+
+def enrollment_column(name: str) -> str:
+    field: Any = Enrollment._meta.get_field(name)  # a concrete column
+    return str(field.column)
+
+
+def insert_audit_entries(
+    *,
+    ids: Sequence[int],
+    action: str,
+    reason: str,
+    changes: dict[str, Any],
+    fields: Sequence[str] = (),
+) -> None:
+    """One AuditEntry per enrollment in `ids` (actor: the system), built inside the database."""
+    if not ids:
+        return
     with connection.cursor() as cursor:
         for chunk in id_chunks(ids):
             condition, id_params = _ids_condition("e.id", chunk)
-            sql = AUDIT_INSERT.format(
-                audit=audit,
-                enrollment=enrollment,
-                user=user,
-                label=label,
-                changes=f"{build}({', '.join(json_parts)})",
-                condition=condition,
+            sql, params = audit_insert_sql(
+                action=action, reason=reason, changes=changes, fields=fields, condition=condition
             )
-            params = [
-                now,
-                action,
-                content_type.pk,
-                *phase_params,
-                *status_params,
-                reason,
-                *json_params,
-                *id_params,
-            ]
-            cursor.execute(sql, params)
+            cursor.execute(sql, [*params, *id_params])
 
 
 def iso(value: date | None) -> str | None:

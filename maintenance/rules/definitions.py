@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import DateField, Exists, F, OuterRef, Q, Value
 from django.db.models.expressions import Combinable
+from django.db.models.lookups import LessThanOrEqual
 
 from enrollment.models import Enrollment, EnrollmentStatus, Phase, ProgramPolicy
 from enrollment.services import ALLOWED_TRANSITIONS
@@ -122,13 +123,13 @@ class Step:
     def info(self) -> RuleInfo:
         return RULES_BY_NAME[self.rule]
 
-    def candidates(self, as_of: date) -> Any:
-        """Enrollments this step moves on `as_of` (one query, whatever their number)."""
-        return (
-            Enrollment.objects.filter(self.where, policy_id=self.policy_id, status=self.info.old)
-            .annotate(due_on=self.due)
-            .filter(due_on__lte=as_of)
-        )
+    def candidates(self, as_of: date, annotate: bool = True) -> Any:
+        """Enrollments this step moves on `as_of` (one query, whatever their number). Without
+        `annotate`, the due date is only compared, so the queryset can be turned into an UPDATE."""
+        rows = Enrollment.objects.filter(self.where, policy_id=self.policy_id, status=self.info.old)
+        if not annotate:
+            return rows.filter(LessThanOrEqual(self.due, Value(as_of, DateField())))
+        return rows.annotate(due_on=self.due).filter(due_on__lte=as_of)
 
 
 def _policy_steps(policy: ProgramPolicy) -> Iterable[Step]:

@@ -25,16 +25,25 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import BigIntegerField, CharField, DateField, DateTimeField, TextField, Value
+from django.db.models.sql.subqueries import UpdateQuery
 from django.utils import timezone
 
+from accounts.models import User
 from enrollment.models import OPEN_STATUSES, Enrollment, EnrollmentStatus, Phase
 from enrollment.services import completion_problems
 
 from ..models import RecertificationRequirement, RuleRun, YearEndCheck
 from . import definitions as d
-from .bulk import id_chunks, ids_param, insert_audit_entries, insert_from_select
+from .bulk import (
+    audit_insert_sql,
+    enrollment_column,
+    id_chunks,
+    ids_param,
+    insert_audit_entries,
+    insert_from_select,
+)
 
 log = logging.getLogger(__name__)
 S = EnrollmentStatus
@@ -167,9 +176,59 @@ def _unmet_reason(problems: list[str]) -> str:
 
 
 def _apply_step(step: d.Step, as_of: date) -> list[Decision]:
+    if connection.vendor == "postgresql":
+        return _apply_step_one_statement(step, as_of)
+    return _apply_step_locked(step, as_of)
+
+
+STEP_STATEMENT = (
+    "WITH e AS ({update} RETURNING {table}.id, {table}.participant_id, {table}.phase, {table}.status"
+    "{fields}, {due} AS due_on), "
+    "audit AS ({audit}) "
+    "SELECT e.id, e.participant_id, (SELECT u.email FROM {user} u WHERE u.id = e.participant_id), e.phase, "
+    "e.due_on FROM e ORDER BY e.id"
+)
+
+
+def _apply_step_one_statement(step: d.Step, as_of: date) -> list[Decision]:
+    """PostgreSQL: the conditional UPDATE, its audit entries and the rows it moved, in one statement
+    (a data-modifying CTE). A concurrent run blocks on the rows this one updates; when it may go on,
+    PostgreSQL re-checks `status = old` against the committed row and skips the rows already moved, so
+    only the rows this statement really moved are returned and audited (see the module docstring)."""
     info = step.info
-    # Lock the rows first: a concurrent run waits here, then PostgreSQL re-checks `status = old` on
-    # each row and skips the ones this run moved (see the module docstring).
+    # The step's conditions in the UPDATE's own WHERE (one scan), not `pk IN (candidates)` (two).
+    queryset = step.candidates(as_of, annotate=False)
+    query = queryset.query.chain(UpdateQuery)
+    query.add_update_values({"status": info.new, "updated_at": timezone.now(), **step.updates})
+    compiler = query.get_compiler(queryset.db)
+    update_sql, update_params = compiler.as_sql()
+    due_sql, due_params = compiler.compile(step.due.resolve_expression(query))
+    audit_sql, audit_params = audit_insert_sql(
+        action="enrollment.status_changed",
+        reason=info.description,
+        changes={"status": [info.old, info.new], "rule": info.name, "as_of": as_of.isoformat()},
+        fields=list(step.updates),
+        source="e",
+    )
+    table = connection.ops.quote_name(Enrollment._meta.db_table)
+    sql = STEP_STATEMENT.format(
+        update=update_sql,
+        table=table,
+        fields="".join(f", {table}.{enrollment_column(name)}" for name in step.updates),
+        due=due_sql,
+        audit=audit_sql,
+        user=User._meta.db_table,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*update_params, *due_params, *audit_params])
+        rows = cursor.fetchall()
+    return [_decision(info, tuple(r)) for r in rows]
+
+
+def _apply_step_locked(step: d.Step, as_of: date) -> list[Decision]:
+    """Other databases: read the rows to move, move them, audit them (SQLite serialises whole runs, so
+    nothing can come between; SELECT ... FOR UPDATE keeps the same guarantee on other servers)."""
+    info = step.info
     rows = list(step.candidates(as_of).select_for_update(of=("self",)).order_by("pk").values_list(*_FIELDS))
     if not rows:
         return []

@@ -184,49 +184,58 @@ def test_two_concurrent_runs_change_each_row_once() -> None:
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_without_the_row_lock_the_race_is_real(monkeypatch: Any) -> None:
-    """The race the lock prevents: without SELECT ... FOR UPDATE, the second run picks the same rows
-    as the first, and its guarded UPDATE (status = old) finds them already moved. The engine refuses
-    to audit rows it did not move (RuntimeError) instead of writing a second entry."""
+def test_a_run_that_waits_on_another_moves_nothing_twice(monkeypatch: Any) -> None:
+    """The interleaving the one-statement step relies on, forced: run A moves the rows and holds its
+    transaction open; run B starts, its UPDATE waits on A's row locks, and once A commits PostgreSQL
+    re-checks `status = old` on the committed rows: B moves, audits and reports none of them."""
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL's row locks: run with DATABASE_URL=postgres://…")
     import time as time_module
-
-    from django.db.models import QuerySet
 
     from enrollment import hooks
     from maintenance.rules import engine
 
     monkeypatch.setattr(hooks, "COMPLETION_CHECKS", [])
-    monkeypatch.setattr(QuerySet, "select_for_update", lambda self, *a, **kw: self)
-    real_audit = engine.insert_audit_entries
+    real_claim = engine._claim_year_end_checks
+    a_moved = threading.Event()
 
-    def slow_audit(**kw: Any) -> None:
-        time_module.sleep(0.5)  # hold the first run's transaction open while the second one selects
-        real_audit(**kw)
+    def claim_then_hold(as_of: Any, run: Any) -> int:
+        result = real_claim(as_of, run)
+        if threading.current_thread().name == "run-a":
+            a_moved.set()
+            time_module.sleep(0.7)  # B's UPDATE is now waiting on these rows
+        return result
 
-    monkeypatch.setattr(engine, "insert_audit_entries", slow_audit)
+    monkeypatch.setattr(engine, "_claim_year_end_checks", claim_then_hold)
     people = [make_user(f"r{i}@example.org", ["participant"]) for i in range(5)]
     for person in people:
         enrollment(person, "maintenance", date(2026, 1, 1), "active", term_end=AS_OF)
-    barrier = threading.Barrier(2)
+    results: dict[str, Any] = {}
     errors: list[BaseException] = []
+    waited: list[float] = []
 
-    def run() -> None:
+    def run(name: str) -> None:
         try:
-            barrier.wait(timeout=10)
-            rules.apply(AS_OF)
+            if name == "run-b":
+                assert a_moved.wait(timeout=10)
+            started = time_module.monotonic()
+            results[name] = rules.apply(AS_OF)
+            if name == "run-b":
+                waited.append(time_module.monotonic() - started)
         except BaseException as exc:
             errors.append(exc)
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
+    threads = [threading.Thread(target=run, args=(n,), name=n) for n in ("run-a", "run-b")]
     for t in threads:
         t.start()
     for t in threads:
         t.join(timeout=60)
-    assert any(isinstance(e, RuntimeError) and "moved 0" in str(e) for e in errors), errors
+    assert not errors, errors
+    assert len(results["run-a"].decisions) == 5
+    assert results["run-b"].decisions == []
+    assert waited and waited[0] > 0.3  # B really waited for A's commit rather than running after it
     assert AuditEntry.objects.filter(action="enrollment.status_changed").count() == 5
 
 
