@@ -3,9 +3,10 @@ row it moved, each as one statement (INSERT ... SELECT), so a run's statement co
 the number of enrollments it changes.
 
 `enrollment_change_status` does the same for one row (lock, check the table, save, audit); the engine
-cannot call it per row and stay set-based, so it keeps the same guarantees in bulk: rows are locked
-(`SELECT ... FOR UPDATE`) before the update, the UPDATE is conditional on the old status, and every
-moved row gets an AuditEntry with action "enrollment.status_changed" and the rule that caused it.
+cannot call it per row and stay set-based, so it keeps the same guarantees in bulk: the UPDATE is
+conditional on the old status, and every moved row gets an AuditEntry with action
+"enrollment.status_changed" and the rule that caused it (on PostgreSQL in the same statement, see
+engine.py).
 """
 
 from __future__ import annotations

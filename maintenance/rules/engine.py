@@ -5,12 +5,13 @@ Safety of `apply`:
 - Idempotent: every move is a conditional UPDATE (WHERE status = old and the rule's date has come), a
   marker or year-end check is a row with a unique constraint, a reminder is a unique SentReminder row;
   a second run the same day finds nothing left to do and sends nothing.
-- Two workers or two beat schedulers at once (PostgreSQL): the candidate rows are locked with
-  SELECT ... FOR UPDATE before the update. The second run waits for the first to commit; PostgreSQL
-  then re-checks each locked row against the WHERE clause (status = old), so a row the first run
-  moved no longer matches and is not moved, nor audited, twice. Markers, checks and reminders are
-  claimed by inserting rows that carry this run's id with ON CONFLICT DO NOTHING: the run acts only on
-  the rows it inserted. On SQLite the run's first statement is a write, which serialises runs.
+- Two workers or two beat schedulers at once (PostgreSQL): each status rule is one statement, the
+  conditional UPDATE with its audit entries in a data-modifying CTE. A concurrent run's UPDATE waits on
+  the rows this one moved; once this one commits, PostgreSQL re-checks `status = old` on the committed
+  rows and skips those already moved, so a row is never moved, nor audited, twice. Markers, checks
+  and reminders are claimed by inserting rows that carry this run's id with ON CONFLICT DO NOTHING:
+  the run acts only on the rows it inserted. On SQLite the run's first statement is a write, which
+  serialises runs (other servers: the candidate rows are locked with SELECT ... FOR UPDATE first).
 - Set-based: a fixed number of statements per (rule, policy version), whatever the number of
   enrollments. The one per-enrollment piece, the requirements check of Maintenance years that ended
   (other apps' completion checks answer one enrollment at a time), is claimed set-based here and run
