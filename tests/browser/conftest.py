@@ -57,8 +57,8 @@ def page(browser: Any, live_server: Any) -> Iterator[Any]:
 
 
 def shot(page: Any, name: str) -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)  # names may have folders: "journey/01-sign-up"
     page.screenshot(path=str(path), full_page=True)
     return path
 
