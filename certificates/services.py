@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -18,6 +18,7 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from accounts.errors import DomainError, NotAllowed
+from accounts.outage import publish_or_fail
 from accounts.roles import is_admin
 from accounts.services import audit_record
 from enrollment.models import Enrollment, EnrollmentStatus
@@ -250,7 +251,12 @@ def bulk_print_start(*, actor: Any, filters: dict[str, Any], mark_printed: bool 
             changes={"filters": job.filters, "total": job.total, "shards": shards},
         )
         job_id = job.pk
-        transaction.on_commit(lambda: [bulk_print_shard_task.delay(job_id, i) for i in range(shards)])
+        transaction.on_commit(
+            lambda: publish_or_fail(
+                lambda: [bulk_print_shard_task.delay(job_id, i) for i in range(shards)],
+                lambda error: bulk_print_fail(job, error),
+            )
+        )
     return job
 
 
@@ -323,8 +329,11 @@ def bulk_print_progress(job: BulkPrintJob, shard: int, rendered: int) -> bool:
     return bool(_retrying(save))
 
 
-def bulk_print_claim_assembly(job: BulkPrintJob, *, stale_after_seconds: int = 600) -> bool:
-    """Exactly one shard assembles the files (again, if the one that began died: no heartbeat)."""
+def bulk_print_claim_assembly(
+    job: BulkPrintJob, *, stale_after_seconds: int = 600, dead_before: datetime | None = None
+) -> bool:
+    """Exactly one shard assembles the files (again, if the one that began died: no heartbeat, or a
+    claim made before `dead_before`, when a task delivered again after its worker died started)."""
     now = timezone.now()
     stale = now - timedelta(seconds=stale_after_seconds)
     running = BulkPrintJob.objects.filter(pk=job.pk, status=BulkPrintStatus.RUNNING)
@@ -332,6 +341,12 @@ def bulk_print_claim_assembly(job: BulkPrintJob, *, stale_after_seconds: int = 6
         lambda: (
             running.filter(assembly_started_at__isnull=True).update(assembly_started_at=now, heartbeat_at=now)
             or running.filter(heartbeat_at__lt=stale).update(assembly_started_at=now, heartbeat_at=now)
+            or (
+                dead_before is not None
+                and running.filter(assembly_started_at__lt=dead_before).update(
+                    assembly_started_at=now, heartbeat_at=now
+                )
+            )
         )
     )
     return bool(claimed)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from . import reminders, rules
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, ignore_result=False)  # its summary is read (tests, flower)
 def enforce_rules_daily(as_of: str | None = None) -> dict[str, Any]:
     """The daily job (beat schedule in nmt_cert/celery.py): apply every rule due today."""
     day = date.fromisoformat(as_of) if as_of else timezone.localdate()

@@ -13,6 +13,7 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.outage import publish_or_fail
 from accounts.services import audit_record
 
 from .models import EvidencePackJob, EvidencePackStatus, StaffReminder
@@ -106,17 +107,30 @@ def evidence_pack_request(*, actor: Any, participant: Any) -> EvidencePackJob:
         def _queue() -> None:
             from .tasks import build_evidence_pack
 
-            build_evidence_pack.delay(job.pk)
+            publish_or_fail(
+                lambda: build_evidence_pack.delay(job.pk), lambda error: evidence_pack_fail(job.pk, error)
+            )
 
         transaction.on_commit(_queue)
     return job
 
 
-def evidence_pack_claim(job_id: int) -> bool:
-    """queued → running, by exactly one worker."""
+def evidence_pack_fail(job_id: int, error: str) -> None:
+    EvidencePackJob.objects.filter(
+        pk=job_id, status__in=[EvidencePackStatus.QUEUED, EvidencePackStatus.RUNNING]
+    ).update(status=EvidencePackStatus.FAILED, error=error[:2000], finished_at=timezone.now())
+
+
+def evidence_pack_claim(job_id: int, *, take_over: bool = False) -> bool:
+    """queued → running, by exactly one worker. `take_over` is for a task the broker delivered again
+    because the worker building the pack died: a running pack is then built again from the start
+    (never left "running" for ever)."""
+    states = (
+        [EvidencePackStatus.QUEUED, EvidencePackStatus.RUNNING] if take_over else [EvidencePackStatus.QUEUED]
+    )
     return bool(
-        EvidencePackJob.objects.filter(pk=job_id, status=EvidencePackStatus.QUEUED).update(
-            status=EvidencePackStatus.RUNNING, started_at=timezone.now()
+        EvidencePackJob.objects.filter(pk=job_id, status__in=states).update(
+            status=EvidencePackStatus.RUNNING, started_at=timezone.now(), steps_done=0
         )
     )
 
