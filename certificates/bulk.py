@@ -17,6 +17,7 @@ import zipfile
 from pathlib import Path
 
 from django.conf import settings
+from django.utils import timezone
 
 from . import rendering, services
 from .models import BulkPrintJob, Certificate
@@ -35,14 +36,20 @@ def _part(folder: Path, position: int) -> Path:
     return folder / "parts" / f"{position:06d}.pdf"
 
 
-def run_bulk_print_shard(job_id: int, shard: int) -> str:
-    """Render one shard, and assemble the files if it is the last to finish. Returns what happened."""
+def run_bulk_print_shard(job_id: int, shard: int, *, take_over: bool = False) -> str:
+    """Render one shard, and assemble the files if it is the last to finish. Returns what happened.
+
+    `take_over`: this shard's task was delivered again because its worker died, perhaps while
+    assembling. An assembly claimed before this run began is then taken over at once (its worker is
+    gone, and no task is left that would wait for its claim to go stale)."""
+    began = timezone.now()
     job = services.bulk_print_begin(job_id)
     if job is None:
         return "skipped"
     try:
         complete = _render_shard(job, shard)
-        if not (complete and services.bulk_print_claim_assembly(job)):
+        dead_before = began if take_over else None
+        if not (complete and services.bulk_print_claim_assembly(job, dead_before=dead_before)):
             return "rendered"
         combined, archive = _assemble(job)
     except Exception as exc:
@@ -89,7 +96,8 @@ def _render_shard(job: BulkPrintJob, shard: int) -> bool:
 def _assemble(job: BulkPrintJob) -> tuple[str, str]:
     folder = job_dir(job)
     stem = f"certificates-job-{job.pk}"
-    pdf_tmp, zip_tmp = folder / f"{stem}.pdf.part", folder / f"{stem}.zip.part"
+    # Named per process: an assembly taken over from a worker thought dead never writes into its files.
+    pdf_tmp, zip_tmp = folder / f"{stem}.pdf.{os.getpid()}.part", folder / f"{stem}.zip.{os.getpid()}.part"
     ids: list[int] = job.certificate_ids
     with open(pdf_tmp, "wb") as pdf_out, zipfile.ZipFile(zip_tmp, "w", zipfile.ZIP_STORED) as archive:
         appender = PdfAppender(pdf_out)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import zipfile
 from collections import defaultdict
 from collections.abc import Callable
@@ -168,14 +169,21 @@ def original_files(data: dict[str, Any]) -> list[tuple[str, Callable[[], bytes]]
     return files
 
 
+def _write_whole(path: Path, content: bytes) -> None:
+    partial = path.with_name(f"{path.name}.{os.getpid()}.part")
+    partial.write_bytes(content)
+    os.replace(partial, path)
+
+
 def _advance(job: EvidencePackJob, step: int) -> None:
     job.steps_done = step
     job.save(update_fields=["steps_done"])
 
 
-def evidence_pack_build(job_id: int) -> bool:
-    """Build one pack. Returns False when another worker has it (or it is finished)."""
-    if not evidence_pack_claim(job_id):
+def evidence_pack_build(job_id: int, *, take_over: bool = False) -> bool:
+    """Build one pack. Returns False when another worker has it (or it is finished); `take_over`
+    builds a running pack again (its task was delivered again after its worker died)."""
+    if not evidence_pack_claim(job_id, take_over=take_over):
         return False
     job = EvidencePackJob.objects.select_related("participant").get(pk=job_id)
     job.steps_total = len(STEPS)
@@ -190,11 +198,14 @@ def evidence_pack_build(job_id: int) -> bool:
         folder = Path(settings.MEDIA_ROOT) / "staff_console" / "evidence" / str(job.pk)
         folder.mkdir(parents=True, exist_ok=True)
         stem = f"evidence-{job.participant_id}-{job.pk}"
-        (folder / f"{stem}.pdf").write_bytes(pdf)
+        # Each file is written under a temporary name and renamed when whole: a build started again
+        # (a dead worker's task delivered again) never leaves a torn file behind.
+        _write_whole(folder / f"{stem}.pdf", pdf)
         manifest: list[dict[str, Any]] = [{"name": f"{stem}.pdf", "sha256": _sha(pdf), "size": len(pdf)}]
         missing: list[str] = []
         zip_path = folder / f"{stem}.zip"
-        with zipfile.ZipFile(zip_path, "w", zipfile.ZIP_DEFLATED) as archive:
+        zip_partial = folder / f"{stem}.zip.{os.getpid()}.part"
+        with zipfile.ZipFile(zip_partial, "w", zipfile.ZIP_DEFLATED) as archive:
             archive.writestr(f"{stem}.pdf", pdf)
             for name, read in original_files(data):
                 try:
@@ -217,6 +228,7 @@ def evidence_pack_build(job_id: int) -> bool:
                     indent=2,
                 ),
             )
+        os.replace(zip_partial, zip_path)
         job.pdf_file = str((folder / f"{stem}.pdf").relative_to(settings.MEDIA_ROOT))
         job.zip_file = str(zip_path.relative_to(settings.MEDIA_ROOT))
         job.summary = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import shared_task
 
 
@@ -12,8 +14,11 @@ def send_staff_reminders(reminder_ids: list[int]) -> int:
     return sum(1 for pk in reminder_ids if reminder_send(int(pk)))
 
 
-@shared_task(acks_late=True)
-def build_evidence_pack(job_id: int) -> bool:
+@shared_task(bind=True, acks_late=True)
+def build_evidence_pack(self: Any, job_id: int) -> bool:
     from .evidence import evidence_pack_build
 
-    return evidence_pack_build(int(job_id))
+    # Delivered again: the worker that took it died mid-build (CELERY_TASK_REJECT_ON_WORKER_LOST, or the
+    # broker's visibility timeout), so the pack it left "running" is built again.
+    redelivered = bool((self.request.delivery_info or {}).get("redelivered"))
+    return evidence_pack_build(int(job_id), take_over=redelivered)
