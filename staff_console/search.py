@@ -9,7 +9,9 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import CharField, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db import connection
+from django.db.models import BooleanField, CharField, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 
 from accounts.roles import Role
 from enrollment.models import OPEN_STATUSES, Enrollment, Invoice, License, ParticipantProfile
@@ -18,6 +20,7 @@ from metrics_tokens.models import FidelityAssignment
 from study_groups.models import Membership
 
 from .queues import current_end_expression
+from .search_sql import PROFILE_WORDS, USER_WORDS, prefix_query
 
 
 @dataclass
@@ -86,10 +89,41 @@ def overdue_condition(today: date) -> Q:
 TEXT_MATCH_CAP = 2000  # more matches than this: filter with subqueries instead of an id list
 
 
+def _word_matches(word: str) -> list[int] | None:
+    """PostgreSQL: the users with a word in their name or e-mail (or legal name) that starts with
+    `word`, from the full-text indexes of migration 0003 (a handful of index pages, whatever the
+    number of participants). None elsewhere, or when nothing starts with it."""
+    if connection.vendor != "postgresql":
+        return None
+    query = prefix_query(word)
+    if query is None:
+        return None
+    User = get_user_model()
+    users = (
+        # Constant SQL from search_sql.py; the typed word is a query parameter.
+        User.objects.filter(RawSQL(f"{USER_WORDS} @@ to_tsquery('simple', %s)", [query], BooleanField()))  # noqa: S611
+        .order_by()
+        .values_list("pk", flat=True)
+    )
+    profiles = (
+        ParticipantProfile.objects.filter(
+            RawSQL(f"{PROFILE_WORDS} @@ to_tsquery('simple', %s)", [query], BooleanField())  # noqa: S611
+        )
+        .order_by()
+        .values_list("user_id", flat=True)
+    )
+    ids = list(users.union(profiles)[: TEXT_MATCH_CAP + 1])
+    return ids or None
+
+
 def _text_condition(word: str) -> Q:
-    """Users whose first name, last name, e-mail or legal name contain `word`. The matches are found
-    first by a UNION of one LIKE per column, so PostgreSQL answers each from its trigram index
-    (migration 0002; an OR of the three user columns made it scan the table instead)."""
+    """Users whose first name, last name, e-mail or legal name has a word starting with `word`
+    (PostgreSQL's full-text indexes); failing that, or on SQLite, containing it anywhere: a UNION of
+    one LIKE per column, so PostgreSQL answers each from its trigram index (migration 0002; an OR of
+    the three user columns made it scan the table instead)."""
+    ids = _word_matches(word)
+    if ids is not None and len(ids) <= TEXT_MATCH_CAP:
+        return Q(pk__in=ids)
     User = get_user_model()
     parts = [
         User.objects.filter(**{f"{column}__icontains": word}).order_by().values_list("pk", flat=True)
@@ -100,9 +134,10 @@ def _text_condition(word: str) -> Q:
         .order_by()
         .values_list("user_id", flat=True)
     )
-    ids = list(parts[0].union(parts[1], parts[2], on_profile)[: TEXT_MATCH_CAP + 1])
-    if len(ids) <= TEXT_MATCH_CAP:
-        return Q(pk__in=ids)  # a short list: the main query starts from it (primary-key lookups)
+    if ids is None:
+        ids = list(parts[0].union(parts[1], parts[2], on_profile)[: TEXT_MATCH_CAP + 1])
+        if len(ids) <= TEXT_MATCH_CAP:
+            return Q(pk__in=ids)  # a short list: the main query starts from it (primary-key lookups)
     return (
         Q(pk__in=parts[0]) | Q(pk__in=parts[1]) | Q(pk__in=parts[2]) | Q(pk__in=on_profile)
     )  # too broad for a list: the same conditions as subqueries

@@ -192,3 +192,26 @@ def test_search_and_reports_queries_do_not_grow(cast: Any) -> None:
     many = [_queries(client, u) for u in urls]
     assert few == many
     assert max(many) <= 15
+
+
+def test_words_match_from_their_start_and_fragments_anywhere(cast: Any) -> None:
+    """On PostgreSQL a typed word is looked up by the start of words (full-text index) and, when
+    nothing starts with it, anywhere (trigram index); SQLite matches anywhere. Same answers."""
+    p12 = participant(12)
+    participant(120)
+    ito = participant(5)
+    ito.profile.legal_name = "Maria Tanaka-Ito"
+    ito.profile.save()
+    client = cast.client_for("staff")
+    url = reverse("staff_console:search")
+    assert _found(client.get(url, {"q": "p12@exam"})) == ["p12@example.org"]
+    assert sorted(_found(client.get(url, {"q": "last01"}))) == ["p12@example.org"]
+    assert _found(client.get(url, {"q": "ast120"})) == ["p120@example.org"]  # inside a word
+    assert _found(client.get(url, {"q": "ito"})) == ["p5@example.org"]  # a legal name's second part
+    assert _found(client.get(url, {"q": "tanaka-i"})) == ["p5@example.org"]
+    assert _found(client.get(url, {"q": "'&|!:*"})) == []  # query syntax is only ever text
+    if connection.vendor == "postgresql":  # the start-of-word path answered, not the fallback
+        from staff_console.search import _word_matches
+
+        assert _word_matches("last01") == [p12.pk]
+        assert _word_matches("ast120") is None
