@@ -176,12 +176,17 @@ WHERE (status = 'active' AND term_end <= %(d)s)
 def floor(as_of: date) -> dict[str, Any]:
     """One hand-written UPDATE moving the same rows to their final status (no audit, no reminders),
     committed like the job's work is, on a fresh copy of the seeded database; the median of TRIALS."""
+    from django.conf import settings
+
     times = []
     rows = 0
     for _ in range(TRIALS):
         _fresh_copy()
         with _connect(COPY_NAME) as conn:
-            conn.execute("SET jit = off")  # as the application's connections (settings.py)
+            # The planner settings of the application's connections (settings.py), for the same plans.
+            for option in settings.DATABASES["default"]["OPTIONS"].get("options", "").split("-c")[1:]:
+                name, value = option.strip().split("=", 1)
+                conn.execute(f"SET {name} = {value}")
             conn.commit()
             started = time.perf_counter()
             rows = conn.execute(FLOOR_SQL, {"d": as_of}).rowcount
