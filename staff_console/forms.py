@@ -6,7 +6,7 @@ from django import forms
 
 from enrollment.models import EnrollmentStatus, Phase
 
-from .search import SearchCriteria, mentors
+from .search import SearchCriteria, mentor_choices
 
 
 class SearchForm(forms.Form):
@@ -24,7 +24,7 @@ class SearchForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         mentor: Any = self.fields["mentor"]
-        mentor.choices = [("", "Any mentor")] + [(str(m.pk), m.get_full_name() or m.email) for m in mentors()]
+        mentor.choices = [("", "Any mentor"), *mentor_choices()]
 
     def criteria(self, license_number: str = "") -> SearchCriteria:
         data = self.cleaned_data

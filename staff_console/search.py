@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import BooleanField, CharField, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
@@ -181,3 +182,16 @@ def search_participants(criteria: SearchCriteria, today: date) -> QuerySet[Any]:
 
 def mentors() -> QuerySet[Any]:
     return get_user_model().objects.filter(groups__name=Role.MENTOR).order_by("last_name", "first_name")
+
+
+MENTOR_CHOICES_SECONDS = 60
+
+
+def mentor_choices() -> list[tuple[str, str]]:
+    """(id, name) of every mentor, for the search form's menu: cached for a minute, since every search
+    page shows it and the list changes rarely (a new mentor appears within the minute)."""
+
+    def load() -> list[tuple[str, str]]:
+        return [(str(m.pk), m.get_full_name() or m.email) for m in mentors()]
+
+    return list(cache.get_or_set("staff_console:mentor_choices", load, MENTOR_CHOICES_SECONDS))

@@ -7,15 +7,41 @@ from typing import Any
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.access import staff_required
+from enrollment.models import EnrollmentStatus, Phase
 
 from .. import record
 from ..forms import LicenseSearchForm, SearchForm
 from ..search import search_participants
 
 PAGE_SIZE = 50
+# A results page reads these columns only (no model instances: the busiest page of the console).
+RESULT_FIELDS = (
+    "pk",
+    "email",
+    "first_name",
+    "last_name",
+    "profile__organization__name",
+    "latest_phase",
+    "latest_status",
+)
+PHASE_LABELS = dict(Phase.choices)
+STATUS_LABELS = dict(EnrollmentStatus.choices)
+
+
+def _result_row(row: dict[str, Any]) -> dict[str, Any]:
+    name = f"{row['first_name']} {row['last_name']}".strip()
+    return {
+        "url": reverse("staff_console:participant", args=[row["pk"]]),
+        "name": name or row["email"],
+        "email": row["email"],
+        "organization": row["profile__organization__name"] or "—",
+        "phase": PHASE_LABELS.get(row["latest_phase"], "—"),
+        "status": STATUS_LABELS.get(row["latest_status"], "—"),
+    }
 
 
 @staff_required
@@ -32,9 +58,18 @@ def search(request: HttpRequest) -> HttpResponse:
         searched = bool(request.GET) and form.is_valid()
         criteria = form.criteria() if searched else None
     page = None
+    rows: list[dict[str, Any]] = []
     if criteria is not None and not criteria.empty:
-        page = Paginator(search_participants(criteria, today), PAGE_SIZE).get_page(request.GET.get("page"))
-    context: dict[str, Any] = {"form": form, "license_form": license_form, "page": page, "searched": searched}
+        found = search_participants(criteria, today).values(*RESULT_FIELDS)
+        page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+        rows = [_result_row(r) for r in page.object_list]
+    context: dict[str, Any] = {
+        "form": form,
+        "license_form": license_form,
+        "page": page,
+        "rows": rows,
+        "searched": searched,
+    }
     return render(request, "staff_console/search.html", context)
 
 
