@@ -46,3 +46,10 @@ def mfa_added(sender: Any, request: Any = None, user: Any = None, **kwargs: Any)
 def mfa_removed(sender: Any, request: Any = None, user: Any = None, **kwargs: Any) -> None:
     if user is not None:
         _end_other_sessions(request, user)
+
+
+@receiver(mfa_signals.authenticator_reset)
+def mfa_reset(sender: Any, request: Any = None, user: Any = None, **kwargs: Any) -> None:
+    # New recovery codes: the old ones (perhaps what a stolen session was signed in with) are void.
+    if user is not None:
+        _end_other_sessions(request, user)
