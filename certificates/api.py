@@ -21,7 +21,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.api_pagination import ApiPagination
 from accounts.api_permissions import DefaultApiPermission, IsAdminRole, IsStaffMember
+from accounts.schema import PAGE_PARAMETERS, page_of
 
 from . import rendering, selectors, services
 from .models import BulkPrintJob, BulkPrintStatus, Certificate, CertificateLevel
@@ -34,7 +36,7 @@ class CertificateSerializer(serializers.ModelSerializer):
     participant_email = serializers.EmailField(source="participant.email", read_only=True)
     verification_url = serializers.SerializerMethodField()
     superseded_by: serializers.SlugRelatedField = serializers.SlugRelatedField(
-        slug_field="number", read_only=True
+        slug_field="number", read_only=True, allow_null=True
     )
 
     class Meta:
@@ -140,8 +142,10 @@ def _pdf_response(certificate: Certificate) -> HttpResponse:
 
 @extend_schema(
     methods=["GET"],
-    responses=CertificateSerializer(many=True),
+    responses=page_of(CertificateSerializer(many=True), "PaginatedCertificateList"),
+    operation_id="certificates_list",
     parameters=[
+        *PAGE_PARAMETERS,
         OpenApiParameter("q", str, description="Name, number or e-mail (staff)"),
         OpenApiParameter("level", str, enum=CertificateLevel.values),
         OpenApiParameter("status", str, enum=["valid", "revoked", "superseded"]),
@@ -187,9 +191,7 @@ def certificate_list(request: Request) -> Response:
             status=status.HTTP_201_CREATED if issued else status.HTTP_409_CONFLICT,
         )
     qs = selectors.filter_certificates(selectors.certificates_visible_to(request.user), request.query_params)
-    from rest_framework.pagination import LimitOffsetPagination
-
-    paginator = LimitOffsetPagination()
+    paginator = ApiPagination()
     page = paginator.paginate_queryset(qs.order_by("-issued_at", "-id"), request)
     return paginator.get_paginated_response(CertificateSerializer(page, many=True).data)
 
@@ -242,14 +244,17 @@ def certificate_reissue(request: Request, pk: int) -> Response:
     return Response(CertificateSerializer(new).data, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(responses=IssuableSerializer(many=True), tags=["certificates"])
+@extend_schema(
+    responses=page_of(IssuableSerializer(many=True), "PaginatedIssuableList"),
+    operation_id="certificates_issuable_list",
+    parameters=PAGE_PARAMETERS,
+    tags=["certificates"],
+)
 @api_view(["GET"])
 @permission_classes([IsStaffMember])
 def certificate_issuable(request: Request) -> Response:
     """Completed Phase I, Phase II/TTT and Re-Certification enrollments awaiting a certificate."""
-    from rest_framework.pagination import LimitOffsetPagination
-
-    paginator = LimitOffsetPagination()
+    paginator = ApiPagination()
     page = paginator.paginate_queryset(selectors.issuable_enrollments(), request)
     return paginator.get_paginated_response(IssuableSerializer(page, many=True).data)
 

@@ -14,10 +14,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view, permission_classes
-from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.api_pagination import ApiPagination
 from accounts.api_permissions import IsStaffMember
 
 from . import queues as q
@@ -32,6 +32,7 @@ from .selectors import queue_summaries
 from .services import evidence_pack_request, reminders_send, study_group_assign
 
 TAGS = ["staff console"]
+OBJECT_LIST = {"type": "array", "items": {"type": "object", "additionalProperties": {}}}
 
 
 def _queue(key: str) -> q.QueueDef:
@@ -45,7 +46,7 @@ def _iso(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
-@extend_schema(responses=OpenApiTypes.OBJECT, tags=TAGS, operation_id="staff_queues_list")
+@extend_schema(responses={200: OBJECT_LIST}, tags=TAGS, operation_id="staff_queues_list")
 @api_view(["GET"])
 @permission_classes([IsStaffMember])
 def queue_list(request: Request) -> Response:
@@ -80,7 +81,7 @@ def queue_detail(request: Request, key: str) -> Response:
     """One queue's items (paginated with limit/offset), filtered and sorted like the page."""
     work = _queue(key)
     items = q.filtered(work, timezone.localdate(), request.query_params)
-    paginator = LimitOffsetPagination()
+    paginator = ApiPagination()
     page = paginator.paginate_queryset(items, request) or []
     columns = [c.label for c in work.columns]
     rows = [
@@ -193,7 +194,7 @@ def participant_search(request: Request) -> Response:
     )
     if criteria.empty:
         raise ValidationError("Give at least one criterion.")
-    paginator = LimitOffsetPagination()
+    paginator = ApiPagination()
     page = paginator.paginate_queryset(search_participants(criteria, timezone.localdate()), request) or []
     return paginator.get_paginated_response([_person(u) for u in page])
 
@@ -250,7 +251,7 @@ def participant_detail(request: Request, pk: int) -> Response:
     )
 
 
-@extend_schema(responses=OpenApiTypes.OBJECT, tags=TAGS, operation_id="staff_reports_list")
+@extend_schema(responses={200: OBJECT_LIST}, tags=TAGS, operation_id="staff_reports_list")
 @api_view(["GET"])
 @permission_classes([IsStaffMember])
 def report_list(request: Request) -> Response:
@@ -325,7 +326,7 @@ def evidence_job(request: Request, pk: int) -> Response:
 @permission_classes([IsStaffMember])
 def audit_list(request: Request) -> Response:
     """Audit entries, newest first (limit/offset), filtered by actor, action, object and participant."""
-    paginator = LimitOffsetPagination()
+    paginator = ApiPagination()
     page = (
         paginator.paginate_queryset(audit_entries(AuditFilters.from_params(request.query_params)), request)
         or []
