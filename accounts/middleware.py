@@ -6,9 +6,10 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils import timezone
 
+from .api_errors import error_body
 from .request_context import current_request
 
 Handler = Callable[[HttpRequest], HttpResponse]
@@ -26,6 +27,25 @@ class RequestContextMiddleware:
             return self.get_response(request)
         finally:
             current_request.reset(token)
+
+
+class RefuseNulCharactersMiddleware:
+    """PostgreSQL can neither store nor compare a NUL character, so a NUL in the path or the query
+    string would fail in the first query that uses it: such a path names nothing (404) and such a
+    query is refused (400). Forms and API serializers already refuse NULs in bodies."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.path:
+            raise Http404("No such page.")
+        if any("\x00" in key + "".join(values) for key, values in request.GET.lists()):
+            message = "The query string contains a NUL character."
+            if request.path.startswith("/api/"):
+                return JsonResponse(error_body("invalid", message), status=400)
+            return HttpResponseBadRequest(message)
+        return self.get_response(request)
 
 
 class UserTimezoneMiddleware:

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from . import services
 from .access import login_required, staff_required
+from .api_errors import error_body
 from .forms import ApiTokenForm, PreferencesForm
 from .models import ApiToken, AuditEntry, User
 from .nav import HomePanel
@@ -168,13 +169,28 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _is_api(request: HttpRequest) -> bool:
+    # A URL under /api/ that no route matches (or that fails outside DRF) still answers the API's
+    # one error shape, not an HTML page.
+    return request.path.startswith("/api/")
+
+
 def error_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _is_api(request):
+        return JsonResponse(
+            error_body("permission_denied", "You do not have access to this resource."), status=403
+        )
     return render(request, "403.html", status=403)
 
 
 def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _is_api(request):
+        return JsonResponse(error_body("not_found", "Not found."), status=404)
     return render(request, "404.html", status=404)
 
 
 def error_500(request: HttpRequest) -> HttpResponse:
-    return render(request, "500.html", status=500)
+    if _is_api(request):
+        return JsonResponse(error_body("server_error", "Something went wrong on our side."), status=500)
+    # Rendered without the request: an error page must not need the database (context processors).
+    return HttpResponse(render_to_string("500.html"), status=500)
