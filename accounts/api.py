@@ -15,6 +15,7 @@ from . import selectors, services
 from .api_permissions import DefaultApiPermission
 from .models import ApiToken
 from .roles import is_staff_member, user_roles
+from .schema import error
 
 
 class MeSerializer(serializers.Serializer):
@@ -69,7 +70,7 @@ def me(request: Request) -> Response:
 @extend_schema(
     methods=["POST"],
     request=ApiTokenCreateSerializer,
-    responses={201: ApiTokenCreatedSerializer},
+    responses={201: ApiTokenCreatedSerializer, 404: error(404)},
     tags=["accounts"],
 )
 @api_view(["GET", "POST"])

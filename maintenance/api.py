@@ -23,6 +23,7 @@ from rest_framework.response import Response
 
 from accounts.api_permissions import DefaultApiPermission, HasRole, IsStaffMember
 from accounts.roles import Role, is_staff_member
+from accounts.schema import error
 from enrollment.models import Enrollment, Phase
 from enrollment.selectors import get_enrollment_for_user
 
@@ -73,6 +74,10 @@ class FlagDecisionSerializer(serializers.Serializer):
 class RecertificationStartSerializer(serializers.Serializer):
     participant = serializers.IntegerField(required=False, help_text="Staff only: whom to start it for.")
     start_date = serializers.DateField(required=False, help_text="Staff only.")
+
+
+class RecertificationQuerySerializer(serializers.Serializer):
+    participant = serializers.IntegerField(required=False, help_text="Staff only: whose to show.")
 
 
 class RecertificationStatusSerializer(serializers.Serializer):
@@ -167,7 +172,10 @@ class PresentationDeliveredSerializer(serializers.Serializer):
 
 @extend_schema(methods=["GET"], responses=MaintenanceYearSerializer(many=True), tags=TAGS)
 @extend_schema(
-    methods=["POST"], request=RenewalRequestSerializer, responses={201: MaintenanceYearSerializer}, tags=TAGS
+    methods=["POST"],
+    request=RenewalRequestSerializer,
+    responses={201: MaintenanceYearSerializer, 404: error(404)},
+    tags=TAGS,
 )
 @api_view(["GET", "POST"])
 @permission_classes([DefaultApiPermission])
@@ -203,11 +211,16 @@ def flag_decide(request: Request, pk: int) -> Response:
     return Response(MaintenanceYearSerializer(result).data)
 
 
-@extend_schema(methods=["GET"], responses=RecertificationStatusSerializer, tags=TAGS)
+@extend_schema(
+    methods=["GET"],
+    parameters=[RecertificationQuerySerializer],
+    responses={200: RecertificationStatusSerializer, 404: error(404)},
+    tags=TAGS,
+)
 @extend_schema(
     methods=["POST"],
     request=RecertificationStartSerializer,
-    responses={201: MaintenanceYearSerializer},
+    responses={201: MaintenanceYearSerializer, 404: error(404)},
     tags=TAGS,
 )
 @api_view(["GET", "POST"])
@@ -218,8 +231,10 @@ def recertifications(request: Request) -> Response:
     User = get_user_model()
     if request.method == "GET":
         who: Any = request.user
-        if is_staff_member(request.user) and request.query_params.get("participant"):
-            who = get_object_or_404(User, pk=request.query_params["participant"])
+        query = RecertificationQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        if is_staff_member(request.user) and query.validated_data.get("participant"):
+            who = get_object_or_404(User, pk=query.validated_data["participant"])
         data = {
             "participant": who.pk,
             "required_reason": selectors.recertification_required(who),

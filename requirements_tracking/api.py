@@ -24,6 +24,7 @@ from accounts.api_permissions import DefaultApiPermission, IsStaffMember
 from accounts.errors import NotAllowed
 from accounts.request_context import client_ip
 from accounts.roles import has_role
+from accounts.schema import error
 from enrollment.selectors import get_enrollment_for_user
 
 from . import call_services, selectors, services
@@ -295,7 +296,7 @@ def checklist_review(request: Request, pk: int) -> Response:
     return Response(ChecklistSerializer(reviewed).data)
 
 
-@extend_schema(responses=PolicyAgreementSerializer, tags=TAGS)
+@extend_schema(responses={200: PolicyAgreementSerializer, 404: error(404)}, tags=TAGS)
 @api_view(["GET"])
 @permission_classes([DefaultApiPermission])
 def agreement(request: Request) -> Response:
@@ -312,7 +313,11 @@ def agreement(request: Request) -> Response:
     return Response(PolicyAgreementSerializer(data).data)
 
 
-@extend_schema(request=PolicyAgreementSignSerializer, responses={201: PolicyAgreementSerializer}, tags=TAGS)
+@extend_schema(
+    request=PolicyAgreementSignSerializer,
+    responses={201: PolicyAgreementSerializer, 404: error(404)},
+    tags=TAGS,
+)
 @api_view(["POST"])
 @permission_classes([DefaultApiPermission])
 def agreement_sign(request: Request) -> Response:

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 
 from accounts.api_permissions import DefaultApiPermission
 from accounts.roles import is_staff_member
+from accounts.schema import error
 
 from . import selectors, services
 from .models import (
@@ -197,7 +198,12 @@ def _staff_only(user: Any) -> None:
 
 
 @extend_schema(methods=["GET"], responses=GroupSerializer(many=True), tags=TAGS)
-@extend_schema(methods=["POST"], request=GroupWriteSerializer, responses={201: GroupSerializer}, tags=TAGS)
+@extend_schema(
+    methods=["POST"],
+    request=GroupWriteSerializer,
+    responses={201: GroupSerializer, 404: error(404)},
+    tags=TAGS,
+)
 @api_view(["GET", "POST"])
 @permission_classes([DefaultApiPermission])
 def group_list(request: Request) -> Response:
