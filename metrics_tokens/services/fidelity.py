@@ -25,7 +25,12 @@ def _validate_exercise(*, year: int, qa_session_at: datetime, deadline: date, ti
         errors["year"] = ["Give the program year, e.g. 2026."]
     elif FidelityExercise.objects.filter(year=year).exists():
         errors["year"] = [f"There is already a Fidelity Exercise for {year}."]
-    if qa_session_at and deadline and qa_session_at.date() > deadline:
+    else:
+        # The exercise is the program year's: a Q&A session or deadline years away is a typo.
+        for name, day in (("qa_session_at", qa_session_at and qa_session_at.date()), ("deadline", deadline)):
+            if day and not year <= day.year <= year + 1:
+                errors[name] = [f"Choose a day in {year} or {year + 1}."]
+    if "qa_session_at" not in errors and qa_session_at and deadline and qa_session_at.date() > deadline:
         errors["deadline"] = ["The deadline must fall on or after the Q&A session."]
     if errors:
         raise ValidationError(errors)
