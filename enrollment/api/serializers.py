@@ -267,12 +267,12 @@ class ExtensionRequestSerializer(serializers.ModelSerializer):
 
 
 class MonthsReasonSerializer(serializers.Serializer):
-    months = serializers.IntegerField(min_value=1)
+    months = serializers.IntegerField(min_value=1, max_value=60)
     reason = serializers.CharField(max_length=2000)
 
 
 class GrantSerializer(serializers.Serializer):
-    months = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    months = serializers.IntegerField(min_value=1, max_value=60, required=False, allow_null=True)
     reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
