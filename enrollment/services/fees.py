@@ -26,12 +26,13 @@ def parse_amount(value: Any, *, field: str = "amount", allow_zero: bool = False)
         raise ValidationError({field: "Enter the amount as a number, for example 250 or 250.00."}) from None
     if not amount.is_finite():
         raise ValidationError({field: "Enter the amount as a number, for example 250 or 250.00."})
-    if amount != amount.quantize(CENT):
-        raise ValidationError({field: "Amounts have at most two decimals (cents)."})
     if amount < 0 or (amount == 0 and not allow_zero):
         raise ValidationError({field: "The amount must be more than zero."})
+    # Before quantizing: 1E+30 to the cent has more digits than the decimal context holds.
     if amount >= Decimal("10000000"):
         raise ValidationError({field: "That amount is too large."})
+    if amount != amount.quantize(CENT):
+        raise ValidationError({field: "Amounts have at most two decimals (cents)."})
     return amount.quantize(CENT)
 
 
