@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from . import importing
 from .models import Degree, InvoiceKind, Organization, ParticipantProfile, PaymentMethod
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
@@ -191,9 +192,12 @@ class ImportUploadForm(forms.Form):
         if upload.size > 2 * 1024 * 1024:
             raise forms.ValidationError("The file is larger than 2 MB: split it.")
         try:
-            return upload.read().decode("utf-8-sig")
+            text = upload.read().decode("utf-8-sig")
         except UnicodeDecodeError:
             raise forms.ValidationError("The file is not UTF-8 text: save it as CSV UTF-8.") from None
+        if "\x00" in text:  # the upload is kept as text for the commit, and PostgreSQL refuses NULs
+            raise forms.ValidationError(importing.NUL_IN_FILE)
+        return text
 
 
 class ProfileForm(ApplicationForm):

@@ -25,7 +25,7 @@ from django.core.validators import validate_email
 from accounts.errors import DomainError
 
 from .dates import add_months
-from .models import OPEN_STATUSES, Enrollment, EnrollmentStatus, Phase
+from .models import OPEN_STATUSES, Enrollment, EnrollmentStatus, ParticipantProfile, Phase
 from .services.core import policy_for
 from .services.fees import parse_amount
 
@@ -46,6 +46,10 @@ OPTIONAL_COLUMNS = (
 )
 IMPORTABLE_STATUSES = tuple(s for s in EnrollmentStatus.values if s != EnrollmentStatus.PENDING)
 MAX_ROWS = 5000
+EARLIEST, LATEST = date(1900, 1, 1), date(2100, 12, 31)
+MAX_MONTHS = 60  # as the pages' extension forms
+MAX_YEAR_NUMBER = 100  # Maintenance years
+NUL_IN_FILE = "The file contains NUL characters: it is not a CSV text file (save it as CSV UTF-8)."
 _PHASES = {**{p.value: p.value for p in Phase}, **{p.label.lower(): p.value for p in Phase}}
 _TRUE = {"1", "yes", "true", "y", "x"}
 
@@ -109,13 +113,18 @@ def _date(row: Row, name: str, *, required: bool = False) -> date | None:
             row.errors.append(f"{name}: required.")
         return None
     try:
-        return date.fromisoformat(text)
+        value = date.fromisoformat(text)
     except ValueError:
         row.errors.append(f"{name}: “{text}” is not a date; write YYYY-MM-DD.")
         return None
+    # Terms and extensions are counted on from these dates: a year like 9999 would overflow.
+    if not EARLIEST <= value <= LATEST:
+        row.errors.append(f"{name}: {text} is not between {EARLIEST.year} and {LATEST.year}.")
+        return None
+    return value
 
 
-def _int(row: Row, name: str, default: int) -> int:
+def _int(row: Row, name: str, default: int, maximum: int) -> int:
     text = (row.raw.get(name) or "").strip()
     if not text:
         return default
@@ -126,6 +135,9 @@ def _int(row: Row, name: str, default: int) -> int:
         return default
     if value < 0:
         row.errors.append(f"{name}: cannot be negative.")
+    elif value > maximum:
+        row.errors.append(f"{name}: at most {maximum}.")
+        return default
     return value
 
 
@@ -140,6 +152,11 @@ def _check_row(row: Row) -> None:
     v["legal_name"] = (raw.get("legal_name") or "").strip()
     if not v["legal_name"]:
         row.errors.append("legal_name: required.")
+    # What the tables hold: a longer value would pass the preview and then fail the commit.
+    for name, model in (("email", get_user_model()), ("legal_name", ParticipantProfile)):
+        limit = getattr(model._meta.get_field(name), "max_length", None)
+        if limit and len(v[name]) > limit:
+            row.errors.append(f"{name}: at most {limit} characters.")
     phase = _PHASES.get((raw.get("phase") or "").strip().lower())
     if phase is None:
         row.errors.append(f"phase: “{raw.get('phase', '')}” is not one of {', '.join(Phase.values)}.")
@@ -154,8 +171,8 @@ def _check_row(row: Row) -> None:
     v["paid_through"] = _date(row, "paid_through")
     v["completed_on"] = _date(row, "completed_on")
     v["fee_paid_on"] = _date(row, "fee_paid_on")
-    v["free_extension_months"] = _int(row, "free_extension_months", 0)
-    v["year_number"] = _int(row, "year_number", 1) or 1
+    v["free_extension_months"] = _int(row, "free_extension_months", 0, maximum=MAX_MONTHS)
+    v["year_number"] = _int(row, "year_number", 1, maximum=MAX_YEAR_NUMBER) or 1
     v["organization"] = (raw.get("organization") or "").strip()[:200]
     v["prior_case_based_series"] = (raw.get("prior_case_based_series") or "").strip().lower() in _TRUE
     v["first_name"] = (raw.get("first_name") or "").strip()[:150]
@@ -203,6 +220,9 @@ def parse(text: str) -> Preview:
     text = (text or "").lstrip("\ufeff")
     if not text.strip():
         preview.file_errors.append("The file is empty.")
+        return preview
+    if "\x00" in text:  # a binary file, or UTF-16 read as UTF-8; PostgreSQL cannot hold a NUL either
+        preview.file_errors.append(NUL_IN_FILE)
         return preview
     try:
         reader = csv.DictReader(io.StringIO(text))
