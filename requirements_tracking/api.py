@@ -356,11 +356,18 @@ def agreement_sign(request: Request) -> Response:
     return Response(PolicyAgreementSerializer(data).data, status=status.HTTP_201_CREATED)
 
 
+# The calendar arithmetic near date.min/date.max overflows; no call is held outside these years.
+CALENDAR_YEARS = range(1900, 2101)
+
+
 def _parse_day(value: str) -> date:
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise Http404("No such date.") from None
+    if day.year not in CALENDAR_YEARS:
+        raise Http404("No such date.")
+    return day
 
 
 @extend_schema(
@@ -386,9 +393,17 @@ def call_list(request: Request) -> Response:
             if "end" in request.query_params
             else today + timedelta(days=120)
         )
+        if start.year not in CALENDAR_YEARS or end.year not in CALENDAR_YEARS:
+            raise ValueError("out of range")
     except ValueError:
         return Response(
-            {"error": {"code": "invalid", "message": "Dates are YYYY-MM-DD.", "fields": {}}},
+            {
+                "error": {
+                    "code": "invalid",
+                    "message": "Dates are YYYY-MM-DD, from 1900 to 2100.",
+                    "fields": {},
+                }
+            },
             status=status.HTTP_400_BAD_REQUEST,
         )
     end = min(end, start + timedelta(days=400))
