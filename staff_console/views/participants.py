@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.access import staff_required
 from enrollment.models import EnrollmentStatus, Phase
@@ -45,6 +46,7 @@ def _result_row(row: dict[str, Any]) -> dict[str, Any]:
 
 
 @staff_required
+@require_http_methods(["GET", "POST"])
 def search(request: HttpRequest) -> HttpResponse:
     """GET: the filters (bookmarkable). POST: the license number, which must never be in a URL."""
     today = timezone.localdate()
@@ -74,6 +76,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
+@require_GET
 def participant(request: HttpRequest, pk: int) -> HttpResponse:
     user = record.get_participant(pk)
     context = {"person": user, **record.main_section(user), "sections": record.SECTIONS}
@@ -81,6 +84,7 @@ def participant(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required
+@require_GET
 def participant_section(request: HttpRequest, pk: int, section: str) -> HttpResponse:
     if section not in record.SECTIONS:
         raise Http404("No such section.")
