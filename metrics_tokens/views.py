@@ -12,7 +12,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import participant_required, staff_required
+from accounts.access import login_required, participant_required, staff_required
 from accounts.errors import DomainError
 
 from . import selectors, services
@@ -217,12 +217,9 @@ def fidelity_self_scored(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("metrics_tokens:my_fidelity")
 
 
+@login_required  # type: ignore[arg-type]  # a FileResponse: HttpResponseBase, not HttpResponse
 @require_GET
 def fidelity_file(request: HttpRequest, pk: int, which: str) -> HttpResponseBase:
-    if not request.user.is_authenticated:
-        from django.contrib.auth.views import redirect_to_login
-
-        return redirect_to_login(request.get_full_path())
     exercise = selectors.get_exercise_for_file(request.user, pk)
     if which == "case-abstract":
         field = exercise.case_abstract
