@@ -19,7 +19,7 @@ from accounts.access import login_required, staff_required
 from accounts.errors import DomainError, NotAllowed
 from accounts.models import CalendarFeedToken
 from accounts.roles import is_staff_member
-from accounts.services import calendar_feed_for, calendar_feed_rotate
+from accounts.services import calendar_feed_rotate
 
 from . import call_services
 from .calendar import ics_for
@@ -160,16 +160,25 @@ def call_manage(request: HttpRequest, series: str, day: str) -> HttpResponse:
 @login_required
 @require_GET
 def calendar_feed(request: HttpRequest) -> HttpResponse:
-    feed = calendar_feed_for(request.user)  # type: ignore[arg-type]
-    url = request.build_absolute_uri(reverse("requirements_tracking:calendar_ics", args=[feed.token]))
+    # Looking changes nothing: a person without an address yet makes one with the button (a POST).
+    feed = CalendarFeedToken.objects.filter(user=request.user).first()  # type: ignore[misc]
+    url = (
+        request.build_absolute_uri(reverse("requirements_tracking:calendar_ics", args=[feed.token]))
+        if feed is not None
+        else ""
+    )
     return render(request, "requirements_tracking/calendar_feed.html", {"feed_url": url, "feed": feed})
 
 
 @login_required
 @require_POST
 def calendar_feed_rotate_view(request: HttpRequest) -> HttpResponse:
+    had_one = CalendarFeedToken.objects.filter(user=request.user).exists()  # type: ignore[misc]
     calendar_feed_rotate(user=request.user)  # type: ignore[arg-type]
-    messages.success(request, "Your old feed address no longer works. Subscribe to the new one below.")
+    if had_one:
+        messages.success(request, "Your old feed address no longer works. Subscribe to the new one below.")
+    else:
+        messages.success(request, "Your feed address is ready. Subscribe to it below.")
     return redirect("requirements_tracking:calendar_feed")
 
 

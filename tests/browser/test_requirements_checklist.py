@@ -134,6 +134,8 @@ def test_calls_calendar_and_agreement_pages(page: Any) -> None:
     assert page.get_by_text("Attendance recorded.").is_visible()
     shot(page, "requirements-calls")
     page.goto("/requirements/calendar/")
+    page.get_by_test_id("feed-make").click()
+    page.wait_for_load_state()
     assert page.get_by_test_id("feed-url").inner_text().endswith(".ics")
     shot(page, "requirements-calendar-feed")
     page.goto("/requirements/agreement/")
