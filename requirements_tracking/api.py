@@ -16,6 +16,7 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view, parser_classes, permission_classes
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -223,16 +224,34 @@ def checklist_progress(request: Request, pk: int) -> Response:
 
 
 @extend_schema(
+    methods=["GET"],
     responses=ChecklistDetailSerializer,
     tags=TAGS,
-    description="The enrollment's current checklist (made on first use), with progress.",
+    description="The enrollment's current checklist, with progress. An enrollment that has none yet (it "
+    "started before checklists were kept, or is a finished phase from the earlier records) answers 404 "
+    "until a POST here opens it.",
 )
-@api_view(["GET"])
+@extend_schema(
+    methods=["POST"],
+    request=None,
+    responses={200: ChecklistDetailSerializer, 201: ChecklistDetailSerializer},
+    tags=TAGS,
+    description="Opens the enrollment's checklist from the requirements of its policy and phase (201); "
+    "one that exists already answers 200.",
+)
+@api_view(["GET", "POST"])
 @permission_classes([DefaultApiPermission])
 def enrollment_checklist(request: Request, pk: int) -> Response:
     enrollment = get_enrollment_for_user(request.user, pk)
-    checklist = selectors.checklist_for(enrollment)
-    return Response(ChecklistDetailSerializer(checklist, context={"as_of": _as_of(request)}).data)
+    checklist = selectors.current_checklist(enrollment)
+    code: int = status.HTTP_200_OK
+    if checklist is None and request.method == "POST":
+        checklist, code = selectors.checklist_for(enrollment), status.HTTP_201_CREATED
+    elif checklist is None:  # looking changes nothing
+        raise NotFound("This enrollment has no checklist yet: a POST to this address opens it.")
+    return Response(
+        ChecklistDetailSerializer(checklist, context={"as_of": _as_of(request)}).data, status=code
+    )
 
 
 @extend_schema(request=ChecklistEntryCreateSerializer, responses={201: ChecklistEntrySerializer}, tags=TAGS)

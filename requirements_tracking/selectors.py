@@ -30,6 +30,7 @@ __all__ = [
     "ItemProgress",
     "checklist_for",
     "checklist_progress",
+    "current_checklist",
     "progress_for_enrollments",
 ]
 
@@ -52,8 +53,15 @@ def progress_for_enrollments(enrollments: Iterable[Enrollment], as_of: date) -> 
 
 
 def checklist_for(enrollment: Enrollment) -> Checklist:
-    """The enrollment's current checklist (its newest version), made on first use."""
+    """The enrollment's current checklist (its newest version), made on first use. It writes: pages
+    and API reads use `current_checklist`."""
     return checklist_get_or_create(enrollment)
+
+
+def current_checklist(enrollment: Enrollment) -> Checklist | None:
+    """The enrollment's newest checklist version; None for an enrollment that has none yet (one that
+    started before checklists were kept here, or a finished phase imported from the earlier records)."""
+    return Checklist.objects.filter(enrollment=enrollment).order_by("-version").first()
 
 
 def checklist_progress(checklist: Checklist, as_of: date) -> ChecklistProgress:

@@ -56,7 +56,9 @@ def my_checklist(request: HttpRequest) -> HttpResponse:
     enrollment = current_enrollment(request.user)
     if enrollment is None:
         return render(request, "requirements_tracking/no_enrollment.html")
-    checklist = selectors.checklist_for(enrollment)
+    checklist = selectors.current_checklist(enrollment)
+    if checklist is None:  # the enrollment's page offers to open it
+        return redirect("requirements_tracking:enrollment_checklist", pk=enrollment.pk)
     return redirect("requirements_tracking:checklist_detail", pk=checklist.pk)
 
 
@@ -71,14 +73,19 @@ def my_checklists(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def enrollment_checklist(request: HttpRequest, pk: int) -> HttpResponse:
-    """The current checklist of an enrollment (made on first view): for its participant and staff.
-    Other apps link here from an enrollment."""
+    """The current checklist of an enrollment: for its participant and staff. Other apps link here
+    from an enrollment. An enrollment without one yet (see `selectors.current_checklist`) gets a
+    button that opens it (POST): looking changes nothing."""
     enrollment = get_enrollment_for_user(request.user, pk)
     if enrollment.participant_id != request.user.pk and needs_mfa_setup(request.user):
         raise Http404("No such enrollment.")
-    checklist = selectors.checklist_for(enrollment)
+    if request.method == "POST":
+        return redirect("requirements_tracking:checklist_detail", pk=selectors.checklist_for(enrollment).pk)
+    checklist = selectors.current_checklist(enrollment)
+    if checklist is None:
+        return render(request, "requirements_tracking/checklist_missing.html", {"enrollment": enrollment})
     return redirect("requirements_tracking:checklist_detail", pk=checklist.pk)
 
 
