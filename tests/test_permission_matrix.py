@@ -1,33 +1,29 @@
-"""Every URL pattern × every role. A URL pattern no case covers fails the suite."""
+"""Every URL pattern × every role, with the method each case declares; a URL pattern no case covers
+fails the suite. The cases are in tests/matrix/<app>.py; tests/matrix/runner.py sends them (one world
+per test, every request rolled back) and reports what each request wrote.
+
+No GET changes state: each GET case, and its HEAD twin, writes nothing but the technical writes the
+runner lists (a session's idle-timeout stamp, a token's last use), queues nothing for after the commit
+and sends no mail. HEAD answers as GET does, or 405 (the pages' require_GET and the API's
+api_view(["GET"]) refuse it; viewsets and the schema views answer it). Methods no case declares, and
+CSRF, are tests/test_methods_and_csrf.py's.
+"""
 
 from __future__ import annotations
 
-import importlib
-import json
-import pkgutil
 from typing import Any
 
 import pytest
-from django.db import transaction
-from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import URLPattern, URLResolver, get_resolver
 
-import tests.matrix as matrix_pkg
-from accounts.models import ApiToken
-from accounts.services import api_token_create
-from tests.matrix.base import ANY_OK, LOGIN, ROLES, Case, World
-from tests.support import make_user
-
-MODULES = [
-    importlib.import_module(f"tests.matrix.{m.name}")
-    for m in pkgutil.iter_modules(matrix_pkg.__path__)
-    if m.name != "base"
-]
-ALL_CASES: list[Case] = [case for module in MODULES for case in module.CASES]
+from tests.matrix.base import ANY_OK, LOGIN, ROLES, Case
+from tests.matrix.runner import ALL_CASES, MODULES, Matrix, Sent, body, check, url_for
 
 # URL names that belong to libraries and are tested as such (allauth's sign-in, the Django admin).
 EXEMPT_PREFIXES = ("admin:", "account_", "mfa_", "djdt:")
 EXEMPT_NAMES = {"api:api-root"}
+
+pytestmark = pytest.mark.django_db  # the matrix's world is built in each test's transaction
 
 
 def _url_names(resolver: URLResolver | None = None, namespace: str = "") -> set[str]:
@@ -51,68 +47,39 @@ def test_every_url_pattern_is_in_the_matrix() -> None:
     assert not missing, f"URL patterns missing from the permission matrix: {sorted(missing)}"
 
 
-def _clients(world: World) -> dict[str, Client]:
-    clients: dict[str, Client] = {"anonymous": Client()}
-    for role in ROLES:
-        if role in ("anonymous", "integration"):
-            continue
-        client = Client()
-        client.force_login(getattr(world, role))
-        clients[role] = client
-    clients["integration"] = Client(headers={"Authorization": f"Bearer {world.integration_secret}"})
-    return clients
+def test_every_case_names_every_role_and_a_known_answer() -> None:
+    known = {LOGIN, ANY_OK, 200, 201, 202, 204, 302, 400, 401, 403, 404, 405, 409}
+    wrong = [
+        case.id
+        for case in ALL_CASES
+        if set(case.expect) != set(ROLES) or not set(case.expect.values()) <= known
+    ]
+    assert not wrong, f"cases with a role missing or an unknown expectation: {wrong}"
 
 
-def _build_world(cast: Any) -> World:
-    world = World(cast)
-    integration_user = make_user("metrics-tool@example.org", [])
-    _, world.integration_secret = api_token_create(
-        actor=cast.staff, user=integration_user, name="metrics tool", scope=ApiToken.Scope.METRICS
-    )
-    for module in MODULES:
-        module.build(world)
-    return world
+def _get_and_head(matrix: Matrix, case: Case, role: str, url: str, get: Sent) -> list[str]:
+    """What a GET wrote, and what its HEAD twin answered and wrote."""
+    head = matrix.send(role, "head", url)
+    problems = [f"{case.id} as {role} wrote {write}" for write in get.writes.program_state()]
+    problems += [f"HEAD {case.id[4:]} as {role} wrote {write}" for write in head.writes.program_state()]
+    problem = None if head.response.status_code == 405 else check(case.expect[role], head.response, url)
+    if problem:
+        problems.append(f"HEAD {case.id[4:]} as {role}: {problem} (HEAD answers as GET, or 405)")
+    return problems
 
 
-def _check(case: Case, role: str, response: Any) -> str | None:
-    expected = case.expect[role]
-    status = response.status_code
-    location = response.get("Location", "")
-    if expected == LOGIN:
-        if status == 302 and "/accounts/login/" in location:
-            return None
-        return f"{role}: expected a redirect to sign-in, got {status} {location}"
-    if expected == ANY_OK:
-        if status in (200, 201, 204) or (status == 302 and "/accounts/login/" not in location):
-            return None
-        return f"{role}: expected success, got {status} {location}"
-    if status != expected:
-        return f"{role}: expected {expected}, got {status} {location}"
-    return None
-
-
-@pytest.mark.parametrize("case", ALL_CASES, ids=[c.id for c in ALL_CASES])
-def test_permission_matrix(case: Case, cast: Any) -> None:
-    world = _build_world(cast)
-    clients = _clients(world)
-    url = reverse(case.url_name, kwargs=case.resolve(case.kwargs, world)) + (
-        f"?{case.query}" if case.query else ""
-    )
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_permission_matrix(module: str, request: Any) -> None:
+    matrix = Matrix(request)
     problems = []
-    for role in ROLES:
-        data = case.resolve(case.data, world)
-        kwargs: dict[str, Any] = {}
-        if case.method != "get" and data is not None:
-            if case.content_type == "application/json":
-                kwargs = {"data": json.dumps(data), "content_type": "application/json"}
-            else:
-                kwargs = {"data": data}
-        sid = transaction.savepoint()
-        try:
-            response = getattr(clients[role], case.method)(url, **kwargs)
-            problem = _check(case, role, response)
-        finally:
-            transaction.savepoint_rollback(sid)
-        if problem:
-            problems.append(problem)
-    assert not problems, f"{case.id}:\n  " + "\n  ".join(problems)
+    for case in MODULES[module].CASES:
+        url = url_for(case, matrix.world)
+        for role in ROLES:
+            sent = matrix.send(role, case.method, url, **body(case, matrix.world, case.method))
+            problem = check(case.expect[role], sent.response, url)
+            if problem:
+                problems.append(f"{case.id} as {role}: {problem}")
+            if case.method == "get":
+                problems += _get_and_head(matrix, case, role, url, sent)
+    problems += matrix.unseen_writes()
+    assert not problems, f"{len(problems)} of {matrix.sent} requests:\n  " + "\n  ".join(problems)

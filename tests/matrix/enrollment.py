@@ -58,24 +58,38 @@ def _person(w: World) -> dict[str, Any]:
     return {"pk": w.participant.pk}
 
 
-STAFF_POST = {"method": "post", "ok": "ok"}
+STAFF_POST = {"method": "post", "ok": 302}
+
+
+def _by_role(case: Case, **answers: int) -> Case:
+    case.expect.update(answers)
+    return case
+
 
 CASES: list[Case] = [
     # Participant pages
     page("enrollment:my_certification", PARTICIPANTS),
-    # 200 (the form) or a redirect to their page for people already enrolled (other apps' worlds enroll some).
-    page("enrollment:apply", PARTICIPANTS, ok="ok"),
-    # The profile page: the form, or a redirect to apply for people without a profile yet.
-    page("enrollment:profile", PARTICIPANTS, ok="ok"),
-    page(
-        "enrollment:profile", PARTICIPANTS, method="post", ok="ok", data={"legal_name": ""}, note="bad input"
+    # Applying: the form (200), or a redirect to their page for people enrolled in Phase I already
+    # (participant and other_participant, in other apps' worlds); the trainer is in Phase II/TTT only.
+    _by_role(page("enrollment:apply", PARTICIPANTS), participant=302, other_participant=302),
+    _by_role(
+        page("enrollment:apply", PARTICIPANTS, method="post", data={"legal_name": ""}, note="bad input"),
+        participant=302,
+        other_participant=302,
     ),
-    page("enrollment:apply", PARTICIPANTS, method="post", ok="ok", data={"legal_name": ""}, note="bad input"),
+    # The profile: the form (200) for the participant, who has one (the certificates world); a redirect
+    # to apply for the others, who have none yet.
+    _by_role(page("enrollment:profile", PARTICIPANTS), other_participant=302, trainer=302),
+    _by_role(
+        page("enrollment:profile", PARTICIPANTS, method="post", data={"legal_name": ""}, note="bad input"),
+        other_participant=302,
+        trainer=302,
+    ),
     page(
         "enrollment:request_transition",
         OWNER,
         method="post",
-        ok="ok",
+        ok=302,
         kwargs=_pk("enrollment"),
         data={"to_phase": "maintenance"},
         not_found=PARTICIPANTS - OWNER,
@@ -84,7 +98,7 @@ CASES: list[Case] = [
         "enrollment:request_extension",
         OWNER,
         method="post",
-        ok="ok",
+        ok=302,
         kwargs=_pk("enrollment"),
         data={"months": "1", "reason": "illness"},
         not_found=PARTICIPANTS - OWNER,
@@ -178,6 +192,7 @@ CASES: list[Case] = [
     ),
     page("enrollment:staff_organizations", STAFF),
     page("enrollment:staff_import", STAFF),
+    page("enrollment:staff_import", STAFF, method="post", data={}, note="no file"),
     page("enrollment:staff_import_batch", STAFF, kwargs=_pk("batch")),
     page("enrollment:staff_import_commit", STAFF, kwargs=_pk("batch"), data={}, **STAFF_POST),
     # API: reads

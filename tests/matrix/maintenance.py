@@ -18,7 +18,7 @@ from .base import EVERYONE, PARTICIPANTS, STAFF, Case, World, api, page
 JSON = "application/json"
 OWNER = {"other_participant"}
 TRAINER = {"trainer"}
-POST_OK = {"method": "post", "ok": "ok"}
+POST_OK = {"method": "post", "ok": 302}
 
 
 def build(world: World) -> None:
@@ -68,6 +68,17 @@ CASES: list[Case] = [
         SEES_PRESENTATION,
         kwargs=_pk("m_presentation"),
         not_found=NOT_PRESENTATION,
+    ),
+    # Editing is for a returned presentation's trainer: this one is submitted, so the page says so.
+    page(
+        "maintenance:presentation_detail",
+        SEES_PRESENTATION,
+        kwargs=_pk("m_presentation"),
+        not_found=NOT_PRESENTATION,
+        method="post",
+        ok=302,
+        data={"title": "Renamed"},
+        note="edit",
     ),
     page(
         "maintenance:presentation_slides",

@@ -40,26 +40,28 @@ def build(world: World) -> None:
         report_date=today - timedelta(days=5),
     )
     world.consume_entry = TokenLedgerEntry.objects.get(report=report, kind="consume")
-    qa = timezone.now() - timedelta(days=30)
+    # An exercise's dates fall in its program year or the next: each year is its deadline's year - 1.
+    # The published one is a year older, so the participant's Fidelity report below submits it.
+    done_deadline, open_deadline = today - timedelta(days=370), today - timedelta(days=2)
     world.done_exercise = services.fidelity_exercise_create(
         actor=world.staff,
-        year=2001,
+        year=done_deadline.year - 1,
         title="Published one",
         case_abstract=_file("a.pdf"),
-        qa_session_at=qa,
+        qa_session_at=timezone.now() - timedelta(days=400),
         qa_session_link="https://meet.example.org/a",
-        deadline=today - timedelta(days=2),
+        deadline=done_deadline,
     )
     world.open_exercise = services.fidelity_exercise_create(
         actor=world.staff,
-        year=2002,
+        year=open_deadline.year - 1,
         title="Waiting for results",
         case_abstract=_file("b.pdf"),
-        qa_session_at=qa,
+        qa_session_at=timezone.now() - timedelta(days=30),
         qa_session_link="https://meet.example.org/b",
-        deadline=today - timedelta(days=2),
+        deadline=open_deadline,
     )
-    services.report_record(  # submits the participant's oldest assignment (2001)
+    services.report_record(  # submits the participant's oldest assignment (the published one)
         actor=world.participant,
         participant=world.participant,
         report_type="fidelity",
@@ -118,7 +120,7 @@ CASES: list[Case] = [
         "metrics_tokens:fidelity_self_scored",
         {"participant"},
         method="post",
-        ok="ok",
+        ok=302,
         kwargs=lambda w: {"pk": w.own_assignment.pk},
         not_found=NOT_OWNER,
     ),
@@ -135,7 +137,7 @@ CASES: list[Case] = [
         "metrics_tokens:staff_participant",
         STAFF,
         method="post",
-        ok="ok",
+        ok=302,
         kwargs=_pat,
         data={"kind": "grant", "amount": 2, "reason": "Matrix"},
     ),
@@ -143,18 +145,18 @@ CASES: list[Case] = [
         "metrics_tokens:staff_refund",
         STAFF,
         method="post",
-        ok="ok",
+        ok=302,
         kwargs=lambda w: {"pk": w.consume_entry.pk},
         data={"reason": "Matrix"},
     ),
     page("metrics_tokens:fidelity_staff", STAFF),
-    page("metrics_tokens:fidelity_staff", STAFF, method="post", ok="ok", data=_exercise_body),
+    page("metrics_tokens:fidelity_staff", STAFF, method="post", ok=302, data=_exercise_body),
     page("metrics_tokens:fidelity_staff_detail", STAFF, kwargs=lambda w: {"pk": w.open_exercise.pk}),
     page(
         "metrics_tokens:fidelity_publish",
         STAFF,
         method="post",
-        ok="ok",
+        ok=302,
         kwargs=lambda w: {"pk": w.open_exercise.pk},
         data=_publish_body,
     ),
