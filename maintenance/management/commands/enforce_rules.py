@@ -24,6 +24,8 @@ class Command(BaseCommand):
             as_of = date.fromisoformat(options["as_of"]) if options["as_of"] else timezone.localdate()
         except ValueError as exc:
             raise CommandError("--as-of must be a date, YYYY-MM-DD.") from exc
+        if not 1900 <= as_of.year <= 2100:  # reminder windows are counted on from it: 9999 overflows
+            raise CommandError("--as-of must fall between 1900 and 2100.")
         summary = rules.apply(as_of, dry_run=options["dry_run"], triggered_by="command")
         verb = "would change" if summary.dry_run else "changed"
         for decision in summary.decisions:
