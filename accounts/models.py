@@ -84,20 +84,38 @@ class AuditEntry(models.Model):
     """One row per change made through a service: who did what to which record, when and why.
 
     Model field history (django-simple-history) says *what* the fields were; this says *why*.
+
+    The log is history, written in bulk by the daily rule job (thousands of rows in a catch-up run):
+    like simple-history's tables, its references carry no database foreign-key constraint (each one
+    cost a per-row check at commit and a lock on the referenced row), and labels keep who and what
+    when the row referred to goes away; Django still applies SET_NULL when a user is deleted. Its
+    indexes are the ones its readers use: time, actor, subject, action, and the target (type, id).
     """
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
     )
     actor_label = models.CharField(max_length=200, blank=True, help_text="Who, kept if the user goes away")
-    action = models.CharField(max_length=100, db_index=True)
-    target_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL)
-    target_id = models.CharField(max_length=64, blank=True, db_index=True)
+    action = models.CharField(max_length=100)
+    target_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.SET_NULL, db_constraint=False, db_index=False
+    )
+    target_id = models.CharField(max_length=64, blank=True)
     target_label = models.CharField(max_length=300, blank=True)
     # The participant the change concerns, so their record can show it in one query.
     subject_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
     )
     reason = models.TextField(blank=True)
     changes = models.JSONField(default=dict, blank=True)
@@ -106,7 +124,11 @@ class AuditEntry(models.Model):
     class Meta:
         ordering = ["-at", "-id"]
         verbose_name_plural = "audit entries"
-        indexes = [models.Index(fields=["target_type", "target_id"])]
+        indexes = [
+            models.Index(fields=["target_type", "target_id"]),
+            models.Index(fields=["target_id"], name="auditentry_target_id"),
+            models.Index(fields=["action"], name="auditentry_action"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label or 'system'} {self.action} {self.target_label}"

@@ -120,13 +120,14 @@ class SentReminder(models.Model):
     participant = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sent_reminders"
     )
+    # The unique (enrollment, kind, deadline, days_before) index serves lookups by enrollment.
     enrollment = models.ForeignKey(
-        "enrollment.Enrollment", on_delete=models.CASCADE, related_name="sent_reminders"
+        "enrollment.Enrollment", on_delete=models.CASCADE, related_name="sent_reminders", db_index=False
     )
     kind = models.CharField(max_length=30, choices=ReminderKind.choices)
     deadline = models.DateField()
     days_before = models.PositiveSmallIntegerField()
-    claim = models.CharField(max_length=40, db_index=True, help_text="The run that claimed it.")
+    claim = models.CharField(max_length=40, help_text="The run that claimed it.")
     created_at = models.DateTimeField(default=timezone.now)
     subject = models.CharField(max_length=300, blank=True)
     body_text = models.TextField(blank=True)
@@ -134,6 +135,7 @@ class SentReminder(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["claim"], name="sentreminder_claim")]  # equality only
         constraints = [
             models.UniqueConstraint(
                 fields=["enrollment", "kind", "deadline", "days_before"], name="sentreminder_once"
