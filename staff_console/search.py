@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import BooleanField, CharField, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import BooleanField, CharField, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 
 from accounts.roles import Role
@@ -21,7 +21,7 @@ from metrics_tokens.models import FidelityAssignment
 from study_groups.models import Membership
 
 from .queues import current_end_expression
-from .search_sql import PROFILE_WORDS, USER_WORDS, prefix_query
+from .search_sql import PROFILE_WORDS, USER_WORDS, IdIn, prefix_query
 
 
 @dataclass
@@ -54,17 +54,29 @@ def _latest_enrollment(field: str) -> Subquery:
     return Subquery(rows, output_field=CharField())
 
 
-def participants_base() -> QuerySet[Any]:
+def participants_base(within: list[int] | None = None) -> QuerySet[Any]:
     """Everyone with the participant role or a participant profile, with their latest enrollment's
-    phase and status annotated (no join fan-out: EXISTS and scalar subqueries)."""
+    phase and status and their organization's name annotated (no join fan-out: EXISTS and scalar
+    subqueries, which PostgreSQL evaluates after the sort, for a page's rows only).
+
+    `within`: the ids a text search already found. The two tests are then asked of those ids only:
+    PostgreSQL answers an OR of EXISTS by hashing the whole subquery, all 50,000 profiles to count a
+    thousand matches, unless the subquery itself is narrowed to them."""
     User = get_user_model()
     in_group = User.groups.through.objects.filter(user_id=OuterRef("pk"), group__name=Role.PARTICIPANT)
-    # The profile test first: it is the joined row select_related loads anyway, so the group subquery
-    # is only consulted for the few participants without a profile yet.
+    has_profile = ParticipantProfile.objects.filter(user_id=OuterRef("pk"))
+    organization = has_profile.order_by().values("organization__name")[:1]
+    if within is not None:
+        in_group = in_group.filter(IdIn(F("user_id"), within))
+        has_profile = has_profile.filter(IdIn(F("user_id"), within))
     return (
-        User.objects.filter(Q(profile__isnull=False) | Exists(in_group))
+        User.objects.filter(Exists(has_profile) | Exists(in_group))
         .select_related("profile", "profile__organization")
-        .annotate(latest_phase=_latest_enrollment("phase"), latest_status=_latest_enrollment("status"))
+        .annotate(
+            latest_phase=_latest_enrollment("phase"),
+            latest_status=_latest_enrollment("status"),
+            organization_name=Subquery(organization, output_field=CharField()),
+        )
     )
 
 
@@ -117,14 +129,15 @@ def _word_matches(word: str) -> list[int] | None:
     return ids or None
 
 
-def _text_condition(word: str) -> Q:
+def _text_condition(word: str) -> tuple[Q, list[int] | None]:
     """Users whose first name, last name, e-mail or legal name has a word starting with `word`
     (PostgreSQL's full-text indexes); failing that, or on SQLite, containing it anywhere: a UNION of
     one LIKE per column, so PostgreSQL answers each from its trigram index (migration 0002; an OR of
-    the three user columns made it scan the table instead)."""
+    the three user columns made it scan the table instead). With the condition, the matching ids
+    when they are few enough to list (None when they are not)."""
     ids = _word_matches(word)
     if ids is not None and len(ids) <= TEXT_MATCH_CAP:
-        return Q(pk__in=ids)
+        return Q(IdIn(F("pk"), ids)), ids
     User = get_user_model()
     parts = [
         User.objects.filter(**{f"{column}__icontains": word}).order_by().values_list("pk", flat=True)
@@ -138,18 +151,28 @@ def _text_condition(word: str) -> Q:
     if ids is None:
         ids = list(parts[0].union(parts[1], parts[2], on_profile)[: TEXT_MATCH_CAP + 1])
         if len(ids) <= TEXT_MATCH_CAP:
-            return Q(pk__in=ids)  # a short list: the main query starts from it (primary-key lookups)
+            return Q(
+                IdIn(F("pk"), ids)
+            ), ids  # a short list: the main query starts from it (primary-key lookups)
     return (
-        Q(pk__in=parts[0]) | Q(pk__in=parts[1]) | Q(pk__in=parts[2]) | Q(pk__in=on_profile)
+        Q(pk__in=parts[0]) | Q(pk__in=parts[1]) | Q(pk__in=parts[2]) | Q(pk__in=on_profile),
+        None,
     )  # too broad for a list: the same conditions as subqueries
 
 
 def search_participants(criteria: SearchCriteria, today: date) -> QuerySet[Any]:
     """The participants matching every criterion (each text word in some name or the e-mail; one
     query per word, at most five, finds its matches first)."""
-    qs = participants_base()
+    conditions = []
+    within: set[int] | None = None
     for word in criteria.text.split()[:5]:
-        qs = qs.filter(_text_condition(word))
+        condition, ids = _text_condition(word)
+        conditions.append(condition)
+        if ids is not None:
+            within = set(ids) if within is None else within & set(ids)
+    qs = participants_base(sorted(within) if within is not None else None)
+    for condition in conditions:
+        qs = qs.filter(condition)
     if criteria.license_number:
         qs = qs.filter(
             Exists(
@@ -194,4 +217,5 @@ def mentor_choices() -> list[tuple[str, str]]:
     def load() -> list[tuple[str, str]]:
         return [(str(m.pk), m.get_full_name() or m.email) for m in mentors()]
 
-    return list(cache.get_or_set("staff_console:mentor_choices", load, MENTOR_CHOICES_SECONDS))
+    choices = cache.get_or_set("staff_console:mentor_choices", load, MENTOR_CHOICES_SECONDS)
+    return list(choices or [])

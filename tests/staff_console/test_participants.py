@@ -215,3 +215,42 @@ def test_words_match_from_their_start_and_fragments_anywhere(cast: Any) -> None:
 
         assert _word_matches("last01") == [p12.pk]
         assert _word_matches("ast120") is None
+
+
+def test_several_words_must_all_match_and_role_only_participants_are_found(cast: Any) -> None:
+    """Each word narrows the ids the next sees (no id in common: nobody), and a participant who has
+    the role but no profile yet is still found by name."""
+    from tests.support import make_user
+
+    participant(2)
+    participant(7)
+    make_user("newcomer@example.org", ["participant"], first_name="Nova", last_name="Quill")
+    make_user("mentor-q@example.org", ["mentor"], first_name="Nova", last_name="Quarry")
+    client = cast.client_for("staff")
+    url = reverse("staff_console:search")
+    assert _found(client.get(url, {"q": "first2 first7"})) == []
+    assert _found(client.get(url, {"q": "first7 last007"})) == ["p7@example.org"]
+    assert _found(client.get(url, {"q": "nova"})) == ["newcomer@example.org"]  # not the mentor
+    assert _found(client.get(url, {"q": "nova quill"})) == ["newcomer@example.org"]
+
+
+def test_result_and_queue_rows_escape_what_people_typed(cast: Any) -> None:
+    """Rows are rendered in the views, not the template: a name with markup shows as text."""
+    from staff_console.queues import reverse_id
+
+    person = participant(9)
+    person.first_name = '<b>Bold</b> "quote"'
+    person.save()
+    Invoice.objects.create(
+        participant=person, kind="phase_fee", amount=Decimal("100.00"), issued_on=TODAY, due_on=TODAY
+    )
+    client = cast.client_for("staff")
+    page = client.get(reverse("staff_console:search"), {"q": "p9@example"}).content.decode()
+    queue = client.get(reverse("staff_console:queue", args=["unpaid"])).content.decode()
+    for html in (page, queue):
+        assert "&lt;b&gt;Bold&lt;/b&gt; &quot;quote&quot;" in html
+        assert "<b>Bold</b>" not in html
+    assert reverse_id("staff_console:participant", person.pk) == reverse(
+        "staff_console:participant", args=[person.pk]
+    )
+    assert f'href="{reverse("staff_console:participant", args=[person.pk])}"' in queue
