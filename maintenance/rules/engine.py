@@ -203,7 +203,7 @@ def _apply_step_one_statement(step: d.Step, as_of: date) -> list[Decision]:
     query.add_update_values({"status": info.new, "updated_at": timezone.now(), **step.updates})
     compiler = query.get_compiler(queryset.db)
     update_sql, update_params = compiler.as_sql()
-    due_sql, due_params = compiler.compile(step.due.resolve_expression(query))
+    due_sql, due_params = compiler.compile(step.due.resolve_expression(query))  # type: ignore[attr-defined]
     audit_sql, audit_params = audit_insert_sql(
         action="enrollment.status_changed",
         reason=info.description,
