@@ -30,11 +30,23 @@ def _is_transactional(request: Any) -> bool:
 
 
 @pytest.fixture(autouse=True)
-def _program_data_survives_flushes(request: Any) -> None:
-    """Transactional tests start from a flushed database: give them the migrations' program data."""
-    if _is_transactional(request):
-        request.getfixturevalue("transactional_db")
-        restore_program_data()
+def _program_data_survives_flushes(request: Any) -> Any:
+    """Transactional tests start from a flushed database: give them the migrations' program data.
+    Afterwards, signed checklists (the demo seed makes some) are cleared before the flush: on SQLite it
+    deletes rows table by table, which the signed-checklist triggers refuse (PostgreSQL truncates)."""
+    if not _is_transactional(request):
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    restore_program_data()
+    yield
+    from django.db import connection
+
+    from requirements_tracking.models import Checklist
+    from tests.requirements_tracking.factories import clear_signed_checklists
+
+    if connection.vendor == "sqlite" and Checklist.objects.filter(signed_at__isnull=False).exists():
+        clear_signed_checklists()
 
 
 @pytest.fixture
