@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils.module_loading import import_string
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from . import services
 from .access import login_required, staff_required
@@ -38,7 +38,7 @@ def _home_panels() -> tuple[HomePanel, ...]:
     return tuple(sorted(panels, key=lambda p: p.order))
 
 
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """Each role's home page: the blocks that apps contribute for the roles the user holds."""
     if not request.user.is_authenticated:
@@ -71,7 +71,7 @@ def staff_overview_context(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-@require_GET
+@require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
     """Database and broker, each answering or not: 200 when both do, 503 otherwise."""
     state: dict[str, str] = {}
@@ -97,7 +97,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def preferences(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     form = PreferencesForm(
@@ -116,7 +116,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def api_tokens(request: HttpRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST or None)
     new_secret = None
@@ -149,7 +149,7 @@ def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required
-@require_GET
+@require_safe
 def audit_log(request: HttpRequest) -> HttpResponse:
     qs = AuditEntry.objects.select_related("actor").order_by("-at", "-id")
     actor = request.GET.get("actor", "").strip()

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.access import admin_required, needs_mfa_setup, role_required, staff_required
 from accounts.errors import DomainError
@@ -27,14 +27,14 @@ ISSUE_AT_ONCE = 500  # issuing is quick (no rendering), but a request should sta
 
 
 @role_required(Role.PARTICIPANT)
-@require_GET
+@require_safe
 def my_certificates(request: HttpRequest) -> HttpResponse:
     certificates = list(selectors.certificates_of(request.user))
     return render(request, "certificates/mine.html", {"certificates": certificates})
 
 
 @staff_required
-@require_GET
+@require_safe
 def manage(request: HttpRequest) -> HttpResponse:
     qs = selectors.filter_certificates(selectors.certificates_visible_to(request.user), request.GET)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
@@ -105,7 +105,7 @@ def _detail_context(request: HttpRequest, certificate: Certificate, **forms: Any
 
 
 @role_required(Role.PARTICIPANT, Role.STAFF, Role.ADMIN)
-@require_GET
+@require_safe
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     if needs_mfa_setup(request.user):
         return redirect("mfa_activate_totp")
@@ -114,7 +114,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required(Role.PARTICIPANT, Role.STAFF, Role.ADMIN)
-@require_GET
+@require_safe
 def download(request: HttpRequest, pk: int) -> HttpResponse:
     """The certificate's PDF: its owner, staff and admins only (anyone else: 404)."""
     if needs_mfa_setup(request.user):
@@ -183,7 +183,7 @@ def reissue(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @admin_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def bulk_print(request: HttpRequest) -> HttpResponse:
     """The filters, a count of what they match ("count"), and starting the job (any other POST)."""
     status = 200
@@ -217,20 +217,20 @@ def _job_for(pk: int) -> BulkPrintJob:
 
 
 @admin_required
-@require_GET
+@require_safe
 def bulk_job(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "certificates/bulk_job.html", {"job": _job_for(pk)})
 
 
 @admin_required
-@require_GET
+@require_safe
 def bulk_job_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress bar alone, polled by htmx every second until the job is finished."""
     return render(request, "certificates/partials/bulk_progress.html", {"job": _job_for(pk)})
 
 
 @admin_required
-@require_GET
+@require_safe
 def bulk_job_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     job = _job_for(pk)
     relative = {"pdf": job.combined_pdf, "zip": job.zip_file}.get(kind)

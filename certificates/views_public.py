@@ -7,7 +7,7 @@ from datetime import date
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from .ratelimit import retry_after, verify_allowed
 from .selectors import verification_for_code
@@ -41,7 +41,7 @@ def _too_many(request: HttpRequest, *, json: bool) -> HttpResponse:
     return _private(response)
 
 
-@require_GET
+@require_safe
 def verify(request: HttpRequest, code: str) -> HttpResponse:
     if not verify_allowed(request):
         return _too_many(request, json=False)
@@ -52,14 +52,14 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def verify_json(request: HttpRequest, code: str) -> HttpResponse:
     if not verify_allowed(request):
         return _too_many(request, json=True)
     return _private(JsonResponse(verification_for_code(code)))
 
 
-@require_GET
+@require_safe
 def verify_lookup(request: HttpRequest) -> HttpResponse:
     """A form to type the code printed on a certificate."""
     code = request.GET.get("code", "").strip()

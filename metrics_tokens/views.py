@@ -10,7 +10,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.access import login_required, participant_required, staff_required
 from accounts.errors import DomainError
@@ -29,7 +29,7 @@ def _form_errors(form: Any, exc: ValidationError) -> None:
 
 
 @participant_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def my_reports(request: HttpRequest) -> HttpResponse:
     access = selectors.access_for(request.user)
     form = ReportForm(request.POST or None)
@@ -59,7 +59,7 @@ def my_reports(request: HttpRequest) -> HttpResponse:
 
 
 @participant_required
-@require_GET
+@require_safe
 def my_balance(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -69,7 +69,7 @@ def my_balance(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-@require_GET
+@require_safe
 def staff_ledger(request: HttpRequest) -> HttpResponse:
     search = request.GET.get("q", "").strip()
     page = Paginator(selectors.token_accounts_for_staff(search), 50).get_page(request.GET.get("page"))
@@ -82,7 +82,7 @@ def staff_ledger(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def staff_participant(request: HttpRequest, pk: int) -> HttpResponse:
     participant = selectors.get_participant_for_staff(request.user, pk)
     form = AdjustForm(request.POST or None)
@@ -131,7 +131,7 @@ def staff_refund(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def fidelity_staff(request: HttpRequest) -> HttpResponse:
     form = ExerciseForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -168,7 +168,7 @@ def _exercise_detail(request: HttpRequest, exercise: Any, form: Any, status: int
 
 
 @staff_required
-@require_GET
+@require_safe
 def fidelity_staff_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _exercise_detail(request, selectors.get_exercise(pk), PublishForm())
 
@@ -192,7 +192,7 @@ def fidelity_publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @participant_required
-@require_GET
+@require_safe
 def my_fidelity(request: HttpRequest) -> HttpResponse:
     rows = [(a, selectors.assignment_status(a)) for a in selectors.assignments_of(request.user)]
     return render(
@@ -218,7 +218,7 @@ def fidelity_self_scored(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required  # type: ignore[arg-type]  # a FileResponse: HttpResponseBase, not HttpResponse
-@require_GET
+@require_safe
 def fidelity_file(request: HttpRequest, pk: int, which: str) -> HttpResponseBase:
     exercise = selectors.get_exercise_for_file(request.user, pk)
     if which == "case-abstract":

@@ -12,7 +12,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.access import login_required, needs_mfa_setup, participant_required, staff_required
 from accounts.errors import DomainError, NotAllowed
@@ -51,7 +51,7 @@ def home_panel_context(request: HttpRequest) -> dict[str, Any]:
 
 
 @participant_required
-@require_GET
+@require_safe
 def my_checklist(request: HttpRequest) -> HttpResponse:
     enrollment = current_enrollment(request.user)
     if enrollment is None:
@@ -63,7 +63,7 @@ def my_checklist(request: HttpRequest) -> HttpResponse:
 
 
 @participant_required
-@require_GET
+@require_safe
 def my_checklists(request: HttpRequest) -> HttpResponse:
     """Every checklist of the participant's enrollments (past phases too), newest first."""
     enrollments = list(enrollments_of(request.user))
@@ -73,7 +73,7 @@ def my_checklists(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def enrollment_checklist(request: HttpRequest, pk: int) -> HttpResponse:
     """The current checklist of an enrollment: for its participant and staff. Other apps link here
     from an enrollment. An enrollment without one yet (see `selectors.current_checklist`) gets a
@@ -120,7 +120,7 @@ def _detail_context(request: HttpRequest, checklist: Any) -> dict[str, Any]:
 
 
 @login_required
-@require_GET
+@require_safe
 def checklist_detail(request: HttpRequest, pk: int) -> HttpResponse:
     checklist = selectors.get_checklist_for_user(request.user, pk)
     return render(request, "requirements_tracking/checklist_detail.html", _detail_context(request, checklist))
@@ -170,7 +170,7 @@ def entry_undo(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def entry_evidence(request: HttpRequest, pk: int) -> HttpResponse:
     """The evidence file, to its owner, the mentors of their study group, and staff."""
     entry = selectors.get_entry_for_user(request.user, pk)
@@ -191,7 +191,7 @@ def _suffix(name: str) -> str:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def checklist_sign(request: HttpRequest, pk: int) -> HttpResponse:
     checklist = selectors.get_checklist_for_user(request.user, pk)
     if checklist.enrollment.participant_id != request.user.pk:
@@ -236,7 +236,7 @@ def checklist_sign(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def checklist_integrity(request: HttpRequest, pk: int) -> HttpResponse:
     checklist = selectors.get_checklist_for_user(request.user, pk)
     report = verify_integrity(checklist)
@@ -270,7 +270,7 @@ def checklist_review(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required
-@require_GET
+@require_safe
 def review_queue(request: HttpRequest) -> HttpResponse:
     checklists = list(selectors.review_queue()[:200])
     progress = selectors.progress_for_enrollments([c.enrollment for c in checklists], _today(request))
@@ -279,7 +279,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def checklist_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     from weasyprint import HTML
 
@@ -299,7 +299,7 @@ def checklist_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def agreement(request: HttpRequest) -> HttpResponse:
     current, signature = selectors.agreement_state(request.user)
     may_sign = has_role(request.user, "participant", "trainer")

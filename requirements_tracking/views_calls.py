@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.access import login_required, staff_required
 from accounts.errors import DomainError, NotAllowed
@@ -47,7 +47,7 @@ def _series(code: str) -> CallSeries:
 
 
 @login_required
-@require_GET
+@require_safe
 def calls(request: HttpRequest) -> HttpResponse:
     zone = _zone(request.user)
     now = timezone.now()
@@ -118,7 +118,7 @@ def call_attendance_undo(request: HttpRequest, series: str, day: str) -> HttpRes
 
 
 @staff_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def call_manage(request: HttpRequest, series: str, day: str) -> HttpResponse:
     call_series = _series(series)
     occ = occurrence_for(call_series, _day(day))
@@ -158,7 +158,7 @@ def call_manage(request: HttpRequest, series: str, day: str) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def calendar_feed(request: HttpRequest) -> HttpResponse:
     # Looking changes nothing: a person without an address yet makes one with the button (a POST).
     feed = CalendarFeedToken.objects.filter(user=request.user).first()  # type: ignore[misc]
@@ -182,7 +182,7 @@ def calendar_feed_rotate_view(request: HttpRequest) -> HttpResponse:
     return redirect("requirements_tracking:calendar_feed")
 
 
-@require_GET
+@require_safe
 def calendar_ics(request: HttpRequest, token: str) -> HttpResponse:
     """The private feed: the secret in the URL is the only credential (calendar apps send no cookies)."""
     feed = CalendarFeedToken.objects.select_related("user").filter(token=token).first()

@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.access import login_required, staff_required
 from accounts.errors import DomainError
@@ -49,7 +49,7 @@ def _back(group: StudyGroup, anchor: str = "") -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def index(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     led = list(StudyGroup.objects.filter(mentors=user).prefetch_related("mentors"))
@@ -72,7 +72,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def create(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", GroupKind.CERTIFICATION)
     initial = {"kind": kind, "recurrence_rule": DEFAULT_RULES.get(kind, ""), "duration_minutes": 60}
@@ -97,7 +97,7 @@ def _add_errors(form: Any, exc: ValidationError) -> None:
 
 
 @staff_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
     group, _ = selectors.get_managed_group(request.user, pk)
     form = GroupForm(request.POST or None, initial=GroupForm.initial_for(group), editing=True)
@@ -116,7 +116,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     group, access = selectors.get_group_for_user(request.user, pk)
     now = timezone.now()
@@ -298,7 +298,7 @@ def facilitator_end(request: HttpRequest, pk: int, facilitation_pk: int) -> Http
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def meeting(request: HttpRequest, pk: int, meeting_pk: int) -> HttpResponse:
     """A meeting's page: its time, and attendance for those who take it."""
     group, access = selectors.get_group_for_user(request.user, pk)
@@ -390,7 +390,7 @@ def meetings_generate(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def feedback(request: HttpRequest, pk: int, meeting_pk: int) -> HttpResponse:
     group, access = selectors.get_group_for_user(request.user, pk)
     if access.facilitation is None:

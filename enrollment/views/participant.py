@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.access import participant_required
 from accounts.errors import DomainError
@@ -25,7 +25,7 @@ def home_panel_context(request: HttpRequest) -> dict[str, Any]:
 
 
 @participant_required
-@require_GET
+@require_safe
 def my_certification(request: HttpRequest) -> HttpResponse:
     context = certification_summary(request.user)
     current = context["current"]
@@ -47,7 +47,7 @@ def _may_apply(user: Any) -> str:
 
 
 @participant_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def apply(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     refusal = _may_apply(user)
@@ -134,7 +134,7 @@ def request_extension(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @participant_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     current = selectors.profile_of(user)

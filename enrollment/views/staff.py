@@ -11,7 +11,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.access import staff_required
 from accounts.selectors import audit_entries_for_subject
@@ -34,7 +34,7 @@ from .common import attempt, back, form_errors
 
 
 @staff_required
-@require_GET
+@require_safe
 def applications(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status not in ApplicationStatus.values:
@@ -48,7 +48,7 @@ def applications(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-@require_GET
+@require_safe
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
     application = selectors.get_application_for_user(request.user, pk)
     profile = selectors.profile_of(application.participant)
@@ -115,7 +115,7 @@ def application_request_info(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required
-@require_GET
+@require_safe
 def participants(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     qs = selectors.participants_visible_to(request.user)
@@ -138,7 +138,7 @@ def participants(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-@require_GET
+@require_safe
 def participant_detail(request: HttpRequest, pk: int) -> HttpResponse:
     person = selectors.get_participant_for_user(request.user, pk)
     invoices = list(
@@ -305,7 +305,7 @@ def enrollment_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required
-@require_GET
+@require_safe
 def transitions(request: HttpRequest) -> HttpResponse:
     pending = selectors.transition_requests_visible_to(request.user).filter(status=RequestStatus.PENDING)
     rows = []
@@ -354,7 +354,7 @@ def transition_refuse(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required
-@require_GET
+@require_safe
 def extensions(request: HttpRequest) -> HttpResponse:
     pending = list(selectors.extension_requests_visible_to(request.user).filter(status=RequestStatus.PENDING))
     for r in pending:
@@ -399,7 +399,7 @@ def extension_request_refuse(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required
-@require_GET
+@require_safe
 def organizations(request: HttpRequest) -> HttpResponse:
     policy = selectors.active_policy()
     return render(

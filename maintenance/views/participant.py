@@ -11,7 +11,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.access import participant_required
 from accounts.errors import DomainError
@@ -53,7 +53,7 @@ def overview_context(user: Any) -> dict[str, Any]:
 
 
 @participant_required
-@require_GET
+@require_safe
 def overview(request: HttpRequest) -> HttpResponse:
     return render(request, "maintenance/overview.html", overview_context(request.user))
 
@@ -96,7 +96,7 @@ def recertification_start(request: HttpRequest) -> HttpResponse:
 
 
 @participant_required
-@require_GET
+@require_safe
 def reminders(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.reminders_of(request.user), 25).get_page(request.GET.get("page"))
     return render(request, "maintenance/reminders.html", {"page": page})

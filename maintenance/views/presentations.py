@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.access import login_required, role_required, staff_required
 from accounts.errors import DomainError
@@ -31,7 +31,7 @@ def _apply_errors(form: object, exc: Exception) -> None:
 
 
 @trainer_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def presentations(request: HttpRequest) -> HttpResponse:
     form = PresentationForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -48,7 +48,7 @@ def presentations(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def presentation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     presentation = selectors.get_presentation_for_user(request.user, pk)
     own = presentation.trainer_id == request.user.pk
@@ -86,7 +86,7 @@ def presentation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required  # type: ignore[arg-type]
-@require_GET
+@require_safe
 def presentation_slides(request: HttpRequest, pk: int) -> FileResponse:
     presentation = selectors.get_presentation_for_user(request.user, pk)
     return FileResponse(presentation.slides.open("rb"), as_attachment=True, filename=presentation.slides_name)
@@ -151,7 +151,7 @@ def presentation_review(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required
-@require_GET
+@require_safe
 def presentation_queue(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.review_queue(), 25).get_page(request.GET.get("page"))
     recent = selectors.presentations_visible_to(request.user).exclude(status=PresentationStatus.SUBMITTED)

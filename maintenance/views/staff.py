@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.access import staff_required
 from accounts.errors import DomainError
@@ -48,7 +48,7 @@ def preview_context(days: int) -> dict[str, Any]:
 
 
 @staff_required
-@require_GET
+@require_safe
 def preview(request: HttpRequest) -> HttpResponse:
     try:
         days = int(request.GET.get("days", "30"))
@@ -81,7 +81,7 @@ def home_panel_context(request: HttpRequest) -> dict[str, Any]:
 
 
 @staff_required
-@require_GET
+@require_safe
 def flagged(request: HttpRequest) -> HttpResponse:
     years = list(selectors.flagged_maintenance_years()[:200])
     return render(request, "maintenance/flagged.html", {"years": years, "form": FlagDecisionForm()})
@@ -122,7 +122,7 @@ def flagged_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required
-@require_GET
+@require_safe
 def recertifications(request: HttpRequest) -> HttpResponse:
     return render(
         request,

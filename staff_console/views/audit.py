@@ -8,7 +8,7 @@ from typing import Any
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from accounts.access import staff_required
 
@@ -17,7 +17,7 @@ from ..csvutil import csv_response
 
 
 @staff_required
-@require_GET
+@require_safe
 def audit(request: HttpRequest) -> HttpResponse:
     filters = AuditFilters.from_params(request.GET)
     page = Paginator(audit_entries(filters), 50).get_page(request.GET.get("page"))
@@ -31,7 +31,7 @@ def audit(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-@require_GET
+@require_safe
 def audit_export(request: HttpRequest) -> HttpResponse:
     entries = audit_entries(AuditFilters.from_params(request.GET))
     rows = ([*row(e)[:-1], json.dumps(e.changes, default=str)] for e in entries.iterator(chunk_size=500))

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.access import staff_required
 
@@ -28,14 +28,14 @@ def evidence_start(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required
-@require_GET
+@require_safe
 def evidence_job(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(EvidencePackJob, pk=pk)
     return render(request, "staff_console/evidence/_job.html", {"job": job})
 
 
 @staff_required
-@require_GET
+@require_safe
 def evidence_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     job = get_object_or_404(EvidencePackJob, pk=pk, status=EvidencePackStatus.DONE)
     relative = {"pdf": job.pdf_file, "zip": job.zip_file}.get(kind)

@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.access import staff_required
 from enrollment.models import EnrollmentStatus, Phase
@@ -56,7 +56,7 @@ def _result_row(row: dict[str, Any]) -> dict[str, Any]:
 
 
 @staff_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def search(request: HttpRequest) -> HttpResponse:
     """GET: the filters (bookmarkable). POST: the license number, which must never be in a URL."""
     today = timezone.localdate()
@@ -86,7 +86,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-@require_GET
+@require_safe
 def participant(request: HttpRequest, pk: int) -> HttpResponse:
     user = record.get_participant(pk)
     context = {"person": user, **record.main_section(user), "sections": record.SECTIONS}
@@ -94,7 +94,7 @@ def participant(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required
-@require_GET
+@require_safe
 def participant_section(request: HttpRequest, pk: int, section: str) -> HttpResponse:
     if section not in record.SECTIONS:
         raise Http404("No such section.")

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime  # type: ignore[attr-defined]
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.access import staff_required
 from accounts.errors import DomainError
@@ -65,14 +65,14 @@ def _row(work: q.QueueDef, item: Any, number: int) -> dict[str, Any]:
 
 
 @staff_required
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     summaries, counted_at = cached_queue_summaries(fresh=request.GET.get("fresh") == "1")
     return render(request, "staff_console/home.html", {"summaries": summaries, "counted_at": counted_at})
 
 
 @staff_required
-@require_GET
+@require_safe
 def queue(request: HttpRequest, key: str) -> HttpResponse:
     work = _queue_or_404(key)
     today = timezone.localdate()
@@ -101,7 +101,7 @@ def queue(request: HttpRequest, key: str) -> HttpResponse:
 
 
 @staff_required
-@require_GET
+@require_safe
 def queue_export(request: HttpRequest, key: str) -> HttpResponse:
     work = _queue_or_404(key)
     items = q.filtered(work, timezone.localdate(), request.GET)

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from accounts.access import staff_required
 
@@ -15,14 +15,14 @@ from ..reports import REPORTS
 
 
 @staff_required
-@require_GET
+@require_safe
 def reports(request: HttpRequest) -> HttpResponse:
     built = [build() for build in REPORTS.values()]
     return render(request, "staff_console/reports.html", {"reports": built})
 
 
 @staff_required
-@require_GET
+@require_safe
 def report_export(request: HttpRequest, key: str) -> HttpResponse:
     build = REPORTS.get(key)
     if build is None:
