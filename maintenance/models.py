@@ -105,6 +105,14 @@ class YearEndCheck(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    class Meta:
+        indexes = [
+            # The few not evaluated yet, which each run's dispatch looks for (tasks.dispatch_run).
+            models.Index(
+                fields=["id"], condition=Q(evaluated_at__isnull=True), name="yearendcheck_unevaluated"
+            )
+        ]
+
     def __str__(self) -> str:
         return f"Year-end check of {self.enrollment_id}"
 
@@ -135,7 +143,11 @@ class SentReminder(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["claim"], name="sentreminder_claim")]  # equality only
+        indexes = [
+            models.Index(fields=["claim"], name="sentreminder_claim"),  # equality only
+            # The few not sent yet, which each run's dispatch looks for (reminders.unsent_reminders).
+            models.Index(fields=["deadline"], condition=Q(sent_at__isnull=True), name="sentreminder_unsent"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["enrollment", "kind", "deadline", "days_before"], name="sentreminder_once"

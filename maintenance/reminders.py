@@ -127,11 +127,19 @@ def claim_due_reminders(as_of: date, policy_list: list[Any], *, claim: str, sinc
     return SentReminder.objects.filter(claim=claim).count()
 
 
-def queue_reminder_emails(claim: str) -> int:
-    """Queue the e-mail of the reminders a run claimed, in batches (run by tasks.dispatch_run)."""
+def unsent_reminders(as_of: date) -> Any:
+    """Reminders not sent yet whose deadline is still ahead on `as_of`: the ones a run just claimed,
+    and any an earlier run could not send (the broker was away when it finished, or the mail server
+    refused every retry). Past their deadline a reminder is no use, so it stays unsent (and listed)."""
+    return SentReminder.objects.filter(sent_at__isnull=True, deadline__gt=as_of)
+
+
+def queue_reminder_emails(as_of: date) -> int:
+    """Queue the e-mail of every unsent reminder still ahead of its deadline, in batches (run by
+    tasks.dispatch_run). Sending claims each reminder, so one queued twice is still sent once."""
     from .tasks import send_reminders
 
-    ids = list(SentReminder.objects.filter(claim=claim, sent_at__isnull=True).values_list("pk", flat=True))
+    ids = list(unsent_reminders(as_of).order_by("pk").values_list("pk", flat=True))
     for i in range(0, len(ids), SEND_BATCH):
         send_reminders.delay(ids[i : i + SEND_BATCH])
     return len(ids)

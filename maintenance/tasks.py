@@ -42,13 +42,14 @@ YEAR_END_BATCH = 100
 
 @shared_task(acks_late=True)
 def dispatch_run(run_id: int, ended: list[list[Any]] | None = None) -> dict[str, int]:
-    """After a rule run commits: queue its reminder e-mails, its year-end requirements checks and the
-    status hooks of the enrollments it ended, in batches, so the run itself publishes one message."""
-    from .models import YearEndCheck
-    from .rules.engine import run_claim
+    """After a rule run commits: queue the reminder e-mails and year-end requirements checks still to
+    do (this run's, and any an earlier run left undone) and the status hooks of the enrollments this
+    run ended, in batches, so the run itself publishes one message."""
+    from .models import RuleRun, YearEndCheck
 
+    as_of = RuleRun.objects.filter(pk=run_id).values_list("as_of", flat=True).first() or timezone.localdate()
     checks = list(
-        YearEndCheck.objects.filter(run_id=run_id, evaluated_at__isnull=True).values_list("pk", flat=True)
+        YearEndCheck.objects.filter(evaluated_at__isnull=True).order_by("pk").values_list("pk", flat=True)
     )
     for i in range(0, len(checks), YEAR_END_BATCH):
         check_year_ends.delay(checks[i : i + YEAR_END_BATCH])
@@ -56,7 +57,7 @@ def dispatch_run(run_id: int, ended: list[list[Any]] | None = None) -> dict[str,
     for i in range(0, len(ended), YEAR_END_BATCH):
         status_hooks.delay(ended[i : i + YEAR_END_BATCH])
     return {
-        "reminders": reminders.queue_reminder_emails(run_claim(run_id)),
+        "reminders": reminders.queue_reminder_emails(as_of),
         "year_end_checks": len(checks),
         "ended": len(ended),
     }

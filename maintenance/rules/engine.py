@@ -407,12 +407,15 @@ def apply(as_of: date, dry_run: bool = False, triggered_by: str = "") -> Summary
             for x in summary.decisions
             if x.new_status and x.new_status not in OPEN_STATUSES
         ]
-        if summary.reminders or summary.year_end_checks or ended:
-            # One message after commit; the worker fans it out into batches (see tasks.dispatch_run).
+        if not dry_run:
+            # One message after commit, every run: the worker fans out, in batches, the reminders and
+            # year-end checks still to do, this run's and any an earlier run could not hand over (see
+            # tasks.dispatch_run). Robust: with the broker away the run's changes stand and the next
+            # run's message picks up what this one leaves.
             from ..tasks import dispatch_run
 
             run_id = run.pk
-            transaction.on_commit(lambda: dispatch_run.delay(run_id, ended))
+            transaction.on_commit(lambda: dispatch_run.delay(run_id, ended), robust=True)
         run.finished_at = timezone.now()
         run.changes = len(summary.decisions)
         run.reminders = summary.reminders

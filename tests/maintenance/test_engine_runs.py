@@ -123,8 +123,10 @@ def test_the_statement_count_does_not_grow_with_enrollments(
             enrollment(user, "phase1", date(2026, 1, 1), "active")
             enrollment(user, "maintenance", date(2026, 1, 1), "active", term_end=date(2027, 1, 10))
 
+    from django.contrib.contenttypes.models import ContentType
     from django.test.utils import CaptureQueriesContext
 
+    ContentType.objects.get_for_model(Enrollment)  # cached per process, as in a worker that has run before
     seed(2, 0)
     with CaptureQueriesContext(connection) as small:
         rules.apply(date(2027, 1, 1))
@@ -328,3 +330,44 @@ def test_fidelity_and_free_extension_reminders(
     assert summary.reminders == 2 and len(mail.outbox) == 2
     fidelity = next(m for m in mail.outbox if m.to == [cast.participant.email])
     assert "Fidelity Exercise report is due by 31 March 2027" in fidelity.body
+
+
+def test_a_later_run_sends_what_an_earlier_one_could_not_hand_over(
+    cast: Any, eager_celery: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The broker was away when a run finished: its reminders stay unsent and its year-end checks
+    unevaluated, the run's changes stand. The next run, with nothing new of its own, queues them: the
+    reminder still ahead of its deadline is sent once, the one whose deadline passed is not."""
+    from maintenance.models import YearEndCheck
+    from maintenance.tasks import dispatch_run
+
+    ending, _ = _seed(cast)
+    late = enrollment(cast.trainer, "phase1", date(2026, 3, 3), "active", term_end=AS_OF + timedelta(days=7))
+    broker_down = RuntimeError("broker away")
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise broker_down
+
+    original = dispatch_run.delay
+    dispatch_run.delay = refuse  # type: ignore[method-assign]
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            first = rules.apply(AS_OF)
+    finally:
+        dispatch_run.delay = original  # type: ignore[method-assign]
+    assert first.reminders == 2 and first.year_end_checks == 1
+    assert mail.outbox == [] and SentReminder.objects.filter(sent_at__isnull=True).count() == 2
+    assert YearEndCheck.objects.get().evaluated_at is None
+    ending.refresh_from_db()
+    assert ending.status == "renewal_due"  # the run's own changes stand
+
+    with django_capture_on_commit_callbacks(execute=True):
+        second = rules.apply(AS_OF + timedelta(days=8))  # the 7-day reminder's deadline has passed
+    assert second.reminders == 0
+    assert [m.to for m in mail.outbox] == [[cast.other_participant.email]]
+    assert SentReminder.objects.get(enrollment=late).sent_at is None
+    assert YearEndCheck.objects.get().evaluated_at is not None
+
+    with django_capture_on_commit_callbacks(execute=True):
+        rules.apply(AS_OF + timedelta(days=9))
+    assert len(mail.outbox) == 1  # nothing is sent twice
