@@ -73,25 +73,30 @@ def _paid_phase(user: User, phase: str, start: date, previous: Enrollment | None
     enrollment = services.enrollment_open(
         actor=None, participant=user, phase=phase, start_date=start, previous=previous, reason="demo data"
     )
-    rule = enrollment.rule
+    pay_phase_fee(enrollment, start)
+    return enrollment
+
+
+def pay_phase_fee(enrollment: Enrollment, paid_on: date) -> None:
+    """The enrollment's phase fee invoiced and paid in full on `paid_on` (other apps' demos use it too)."""
+    fee = enrollment.rule.fee
     invoice = services.invoice_issue(
         actor=None,
-        participant=user,
-        kind=services.FEE_KIND[phase],
-        amount=rule.fee,
-        description=f"{Phase(phase).label} fee ({enrollment.policy.name} policy)",
+        participant=enrollment.participant,
+        kind=services.FEE_KIND[enrollment.phase],
+        amount=fee,
+        description=f"{Phase(enrollment.phase).label} fee ({enrollment.policy.name} policy)",
         enrollment=enrollment,
-        issued_on=start,
+        issued_on=paid_on,
     )
     services.payment_record(
         actor=None,
         invoice=invoice,
-        amount=rule.fee,
-        paid_on=start,
+        amount=fee,
+        paid_on=paid_on,
         method=PaymentMethod.BANK_TRANSFER,
         reference="DEMO",
     )
-    return enrollment
 
 
 def ensure_policy() -> None:

@@ -88,25 +88,23 @@ def _sum_of(model: Any, *, money: str = "amount") -> Any:
     return Coalesce(Subquery(rows, output_field=DecimalField(max_digits=11, decimal_places=2)), ZERO)
 
 
+def _balance() -> ExpressionWrapper:
+    return ExpressionWrapper(
+        F("amount") - _sum_of(Payment) - _sum_of(Waiver),
+        output_field=DecimalField(max_digits=11, decimal_places=2),
+    )
+
+
 def invoices_with_balance(qs: QuerySet[Invoice] | None = None) -> QuerySet[Invoice]:
     """Invoices annotated with paid, waived and balance (amount − paid − waived), in one query."""
     qs = Invoice.objects.all() if qs is None else qs
-    return qs.annotate(paid=_sum_of(Payment), waived=_sum_of(Waiver)).annotate(
-        balance=ExpressionWrapper(
-            F("amount") - F("paid") - F("waived"), output_field=DecimalField(max_digits=11, decimal_places=2)
-        )
-    )
+    return qs.annotate(paid=_sum_of(Payment), waived=_sum_of(Waiver), balance=_balance())
 
 
 def invoices_with_balance_only(qs: QuerySet[Invoice]) -> QuerySet[Invoice]:
     """Invoices annotated with their balance alone: for sorted pages of many invoices, where PostgreSQL
     would otherwise evaluate the paid and waived sums for every row before the sort, not just the page's."""
-    return qs.annotate(
-        balance=ExpressionWrapper(
-            F("amount") - _sum_of(Payment) - _sum_of(Waiver),
-            output_field=DecimalField(max_digits=11, decimal_places=2),
-        )
-    )
+    return qs.annotate(balance=_balance())
 
 
 def invoice_balance(invoice: Invoice) -> Decimal:

@@ -45,6 +45,7 @@ from accounts.roles import Role
 from accounts.services import user_grant_role
 from enrollment import services as enrollment_services
 from enrollment.dates import add_months
+from enrollment.demo import pay_phase_fee
 from enrollment.models import (
     Degree,
     Enrollment,
@@ -305,24 +306,7 @@ def _paid_phase1(c: Clinician, user: User, today: date) -> Enrollment:
         prerequisite_required=not c.prior_series,
         reason="demo data",
     )
-    fee = enrollment.rule.fee
-    invoice = enrollment_services.invoice_issue(
-        actor=None,
-        participant=user,
-        kind=enrollment_services.FEE_KIND[Phase.PHASE_1],
-        amount=fee,
-        description=f"{Phase.PHASE_1.label} fee ({enrollment.policy.name} policy)",
-        enrollment=enrollment,
-        issued_on=start,
-    )
-    enrollment_services.payment_record(
-        actor=None,
-        invoice=invoice,
-        amount=fee,
-        paid_on=start,
-        method=PaymentMethod.BANK_TRANSFER,
-        reference="DEMO",
-    )
+    pay_phase_fee(enrollment, start)
     return enrollment
 
 

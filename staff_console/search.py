@@ -15,13 +15,14 @@ from django.db.models import BooleanField, CharField, Exists, F, OuterRef, Q, Qu
 from django.db.models.expressions import RawSQL
 
 from accounts.roles import Role
+from accounts.sql import IdIn
 from enrollment.models import OPEN_STATUSES, Enrollment, Invoice, License, ParticipantProfile
 from enrollment.selectors import invoices_with_balance
 from metrics_tokens.models import FidelityAssignment
 from study_groups.models import Membership
 
 from .queues import current_end_expression
-from .search_sql import PROFILE_WORDS, USER_WORDS, IdIn, prefix_query
+from .search_sql import PROFILE_WORDS, USER_WORDS, prefix_query
 
 
 @dataclass
@@ -151,9 +152,8 @@ def _text_condition(word: str) -> tuple[Q, list[int] | None]:
     if ids is None:
         ids = list(parts[0].union(parts[1], parts[2], on_profile)[: TEXT_MATCH_CAP + 1])
         if len(ids) <= TEXT_MATCH_CAP:
-            return Q(
-                IdIn(F("pk"), ids)
-            ), ids  # a short list: the main query starts from it (primary-key lookups)
+            # A short list: the main query starts from it (primary-key lookups).
+            return Q(IdIn(F("pk"), ids)), ids
     return (
         Q(pk__in=parts[0]) | Q(pk__in=parts[1]) | Q(pk__in=parts[2]) | Q(pk__in=on_profile),
         None,

@@ -20,6 +20,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import AuditEntry, User
+from accounts.sql import ids_condition
 from enrollment.models import Enrollment, EnrollmentStatus, Phase
 
 SQLITE_CHUNK = 500  # SQLite caps the number of parameters in one statement
@@ -42,21 +43,6 @@ def id_chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
         return
     for i in range(0, len(ids), SQLITE_CHUNK):
         yield ids[i : i + SQLITE_CHUNK]
-
-
-def ids_param(ids: Sequence[int]) -> Any:
-    """For `pk__in=`: on PostgreSQL one array parameter (SELECT unnest(...)), elsewhere the list."""
-    if connection.vendor == "postgresql":
-        from django.db.models.expressions import RawSQL
-
-        return RawSQL("SELECT unnest(%s::bigint[])", [list(ids)])
-    return list(ids)
-
-
-def _ids_condition(column: str, ids: Sequence[int]) -> tuple[str, list[Any]]:
-    if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s)", [list(ids)]
-    return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
 
 
 def _case(column: str, choices: Any) -> tuple[str, list[Any]]:
@@ -135,7 +121,7 @@ def insert_audit_entries(
         return
     with connection.cursor() as cursor:
         for chunk in id_chunks(ids):
-            condition, id_params = _ids_condition("e.id", chunk)
+            condition, id_params = ids_condition("e.id", chunk, connection.vendor)
             sql, params = audit_insert_sql(
                 action=action, reason=reason, changes=changes, fields=fields, condition=condition
             )

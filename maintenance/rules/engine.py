@@ -27,11 +27,12 @@ from datetime import date
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import BigIntegerField, CharField, DateField, DateTimeField, TextField, Value
+from django.db.models import BigIntegerField, CharField, DateField, DateTimeField, F, TextField, Value
 from django.db.models.sql.subqueries import UpdateQuery
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.sql import IdIn
 from enrollment.models import OPEN_STATUSES, Enrollment, EnrollmentStatus, Phase
 from enrollment.services import completion_problems
 
@@ -41,7 +42,6 @@ from .bulk import (
     audit_insert_sql,
     enrollment_column,
     id_chunks,
-    ids_param,
     insert_audit_entries,
     insert_from_select,
 )
@@ -236,7 +236,7 @@ def _apply_step_locked(step: d.Step, as_of: date) -> list[Decision]:
     ids = [r[0] for r in rows]
     moved = 0
     for chunk in id_chunks(ids):
-        moved += Enrollment.objects.filter(pk__in=ids_param(chunk), status=info.old).update(
+        moved += Enrollment.objects.filter(IdIn(F("pk"), chunk), status=info.old).update(
             status=info.new, updated_at=timezone.now(), **step.updates
         )
     if moved != len(ids):  # cannot happen with the row locks; say so loudly if it ever does
