@@ -210,6 +210,10 @@ def _child(as_of: str) -> None:
     from nmt_cert.celery import app
 
     app.finalize()
+    # …and its result backend and a broker connection, made when it started and kept.
+    _ = app.backend
+    with app.producer_or_acquire():
+        pass
     statements = 0
 
     def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:

@@ -37,10 +37,26 @@ class RuleRun(models.Model):
         return f"Rules as of {self.as_of} ({'dry run' if self.dry_run else 'applied'})"
 
 
+def run_pointer() -> Any:
+    """Which run made a row: a pointer into the run log, read with the row, never looked up by run.
+    No index and no database constraint (a per-row check at commit in the daily job's bulk inserts);
+    runs are never deleted (read-only in the admin), and Django would still apply SET_NULL."""
+    return models.ForeignKey(
+        RuleRun,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+
+
 class RecertificationRequirement(models.Model):
     participant = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="recertification_requirements"
     )
+    # Looked up through the unique (partial) index recertreq_one_per_source.
     source_enrollment = models.ForeignKey(
         "enrollment.Enrollment",
         null=True,
@@ -48,13 +64,20 @@ class RecertificationRequirement(models.Model):
         on_delete=models.PROTECT,
         related_name="recertification_requirements",
         help_text="The enrollment whose outcome made Re-Certification necessary.",
+        db_index=False,
     )
     rule = models.CharField(max_length=60, blank=True, help_text="The automatic rule, or blank for staff.")
     reason = models.TextField()
     required_on = models.DateField()
     created_at = models.DateTimeField(default=timezone.now)
+    # Blank on the rule engine's rows: indexed where set only (see Meta).
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     recertification = models.ForeignKey(
         "enrollment.Enrollment",
@@ -63,9 +86,10 @@ class RecertificationRequirement(models.Model):
         on_delete=models.SET_NULL,
         related_name="resolves_requirements",
         help_text="The Re-Certification enrollment that answers it.",
+        db_index=False,
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
-    run = models.ForeignKey(RuleRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    run = run_pointer()
 
     class Meta:
         ordering = ["-required_on", "-id"]
@@ -75,6 +99,16 @@ class RecertificationRequirement(models.Model):
                 condition=Q(source_enrollment__isnull=False),
                 name="recertreq_one_per_source",
             )
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_by"], condition=Q(created_by__isnull=False), name="recertreq_created_by"
+            ),
+            models.Index(
+                fields=["recertification"],
+                condition=Q(recertification__isnull=False),
+                name="recertreq_recertification",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -94,7 +128,7 @@ class YearEndCheck(models.Model):
         "enrollment.Enrollment", on_delete=models.CASCADE, related_name="year_end_check"
     )
     checked_on = models.DateField()
-    run = models.ForeignKey(RuleRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    run = run_pointer()
     problems = models.JSONField(default=list, blank=True)
     evaluated_at = models.DateTimeField(
         null=True, blank=True, help_text="When the requirements were checked."
@@ -102,15 +136,23 @@ class YearEndCheck(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     decision = models.CharField(max_length=30, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,  # indexed where set only (see Meta)
     )
 
     class Meta:
         indexes = [
+            models.Index(
+                fields=["decided_by"], condition=Q(decided_by__isnull=False), name="yearendcheck_decided_by"
+            ),
             # The few not evaluated yet, which each run's dispatch looks for (tasks.dispatch_run).
             models.Index(
                 fields=["id"], condition=Q(evaluated_at__isnull=True), name="yearendcheck_unevaluated"
-            )
+            ),
         ]
 
     def __str__(self) -> str:
@@ -125,17 +167,26 @@ class ReminderKind(models.TextChoices):
 
 
 class SentReminder(models.Model):
+    """The reminder log: one row per reminder, claimed by the run that found it due (the unique
+    constraint makes it exactly once), then sent. Written in bulk by the daily job (thousands in a
+    catch-up run): like the audit log, its references carry no database foreign-key constraint (a
+    per-row check at commit and a lock on the referenced row each); Django still cascades deletes."""
+
     participant = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sent_reminders"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sent_reminders", db_constraint=False
     )
     # The unique (enrollment, kind, deadline, days_before) index serves lookups by enrollment.
     enrollment = models.ForeignKey(
-        "enrollment.Enrollment", on_delete=models.CASCADE, related_name="sent_reminders", db_index=False
+        "enrollment.Enrollment",
+        on_delete=models.CASCADE,
+        related_name="sent_reminders",
+        db_index=False,
+        db_constraint=False,
     )
     kind = models.CharField(max_length=30, choices=ReminderKind.choices)
     deadline = models.DateField()
     days_before = models.PositiveSmallIntegerField()
-    claim = models.CharField(max_length=40, help_text="The run that claimed it.")
+    claim = models.CharField(max_length=40, help_text="The run that claimed it.")  # read, never searched
     created_at = models.DateTimeField(default=timezone.now)
     subject = models.CharField(max_length=300, blank=True)
     body_text = models.TextField(blank=True)
@@ -144,7 +195,6 @@ class SentReminder(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["claim"], name="sentreminder_claim"),  # equality only
             # The few not sent yet, which each run's dispatch looks for (reminders.unsent_reminders).
             models.Index(fields=["deadline"], condition=Q(sent_at__isnull=True), name="sentreminder_unsent"),
         ]

@@ -4,11 +4,12 @@ A reminder is due when its deadline falls inside its window: for the policy's re
 [60, 30, 7], the 60-day reminder is due while the deadline is 31–60 days away, the 30-day one while it
 is 8–30 days away, the 7-day one in the last 7 days. A run that missed a window (the job was down)
 sends the next one, not a burst of stale ones. Windows are plain date ranges on the deadline column,
-so finding them costs one query per (kind, window, policy version).
+one SELECT per (kind, window, policy version), all of them inserted by one statement.
 
 Exactly once: the run inserts SentReminder rows (unique per enrollment, kind, deadline, days before)
-with its claim id and ON CONFLICT DO NOTHING, then queues e-mail for the rows that carry its claim,
-after commit. The sending task claims each row again (sent_at IS NULL → now) before sending.
+with its claim id and ON CONFLICT DO NOTHING, so a reminder another run inserted first is neither
+inserted nor counted again; after commit, tasks.dispatch_run queues the e-mail of every unsent one.
+The sending task claims each row again (sent_at IS NULL → now) before sending.
 """
 
 from __future__ import annotations
@@ -109,22 +110,27 @@ def _fidelity_queryset(policy: Any, days_before: int, low: date, high: date) -> 
 
 
 def claim_due_reminders(as_of: date, policy_list: list[Any], *, claim: str, since: date | None = None) -> int:
-    """Insert the due reminders this run is first to claim (one INSERT … SELECT per kind and window,
-    ON CONFLICT DO NOTHING). The caller queues their e-mail after commit (tasks.dispatch_run)."""
+    """Insert the due reminders this run is first to claim: one INSERT … SELECT of every kind, window
+    and policy version (UNION ALL), ON CONFLICT DO NOTHING. Returns how many it inserted. The caller
+    queues their e-mail after commit (tasks.dispatch_run)."""
     now = timezone.now()
-    for kind, days_before, queryset in _reminder_querysets(as_of, policy_list, since):
-        insert_from_select(
-            SentReminder,
-            ["participant", "enrollment", "deadline", "kind", "days_before", "claim", "created_at"],
-            queryset.annotate(
-                _kind=Value(str(kind), CharField()),
-                _days=Value(days_before, IntegerField()),
-                _claim=Value(claim, CharField()),
-                _at=Value(now, DateTimeField()),
-            ).values_list(*queryset._fields, "_kind", "_days", "_claim", "_at"),
-            literals={"subject": "''", "body_text": "''"},
-        )
-    return SentReminder.objects.filter(claim=claim).count()
+    parts = [
+        queryset.annotate(
+            _kind=Value(str(kind), CharField()),
+            _days=Value(days_before, IntegerField()),
+            _claim=Value(claim, CharField()),
+            _at=Value(now, DateTimeField()),
+        ).values_list(*queryset._fields, "_kind", "_days", "_claim", "_at")
+        for kind, days_before, queryset in _reminder_querysets(as_of, policy_list, since)
+    ]
+    if not parts:
+        return 0
+    return insert_from_select(
+        SentReminder,
+        ["participant", "enrollment", "deadline", "kind", "days_before", "claim", "created_at"],
+        parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0],
+        literals={"subject": "''", "body_text": "''"},
+    )
 
 
 def unsent_reminders(as_of: date) -> Any:

@@ -61,10 +61,13 @@ def audit_insert_sql(
     fields: Sequence[str] = (),
     source: str | None = None,
     condition: str = "true",
+    email: str | None = None,
 ) -> tuple[str, list[Any]]:
     """The INSERT ... SELECT writing one AuditEntry per enrollment row of `source` (aliased `e`: the
     enrollment table by default, or a CTE with its id, participant_id, phase, status and `fields`
     columns) that matches `condition`. Returns the SQL and its parameters, condition's excluded.
+    `email` is the SQL of the participant's e-mail when `source` carries it (e.g. "e.email");
+    otherwise each row looks it up.
 
     `changes` are constant for all rows; `fields` are enrollment columns whose new value each row's
     entry records (e.g. extension_end).
@@ -86,9 +89,7 @@ def audit_insert_sql(
         json_params.append(name)
     phase_sql, phase_params = _case("e.phase", Phase.choices)
     status_sql, status_params = _case("e.status", EnrollmentStatus.choices)
-    # The e-mail by a correlated lookup (an index probe per row), not a join: the planner cannot
-    # estimate a CTE's rows and would otherwise hash the whole user table.
-    email = f"(SELECT u.email FROM {User._meta.db_table} u WHERE u.id = e.participant_id)"  # noqa: S608
+    email = email or email_lookup("e")
     label = f"({phase_sql}) || ' · ' || {email} || ' (' || ({status_sql}) || ')'"
     content_type = ContentType.objects.get_for_model(Enrollment)
     now = connection.ops.adapt_datetimefield_value(timezone.now())
@@ -101,6 +102,12 @@ def audit_insert_sql(
     )
     params = [now, action, content_type.pk, *phase_params, *status_params, reason, *json_params]
     return sql, params
+
+
+def email_lookup(alias: str) -> str:
+    """SQL of the e-mail of `alias`.participant_id, by a correlated lookup (an index probe per row), not
+    a join: the planner cannot estimate a CTE's rows and would otherwise hash the whole user table."""
+    return f"(SELECT u.email FROM {User._meta.db_table} u WHERE u.id = {alias}.participant_id)"  # noqa: S608
 
 
 def enrollment_column(name: str) -> str:
@@ -132,20 +139,35 @@ def iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def insert_from_select(
+def insert_from_select_sql(
     model: Any, columns: Sequence[str], queryset: Any, literals: dict[str, str] | None = None
-) -> None:
-    """INSERT INTO model (columns…) SELECT <queryset's values_list> … ON CONFLICT DO NOTHING, in one
-    statement and without building model objects in Python. `queryset` must select exactly `columns`,
-    in order; `literals` are extra columns given as SQL literals (e.g. {"problems": "'[]'"})."""
+) -> tuple[str, list[Any]]:
+    """INSERT INTO model (columns…) SELECT <queryset's values_list> … ON CONFLICT DO NOTHING, as SQL
+    and parameters. `queryset` must select exactly `columns`, in order; `literals` are extra columns
+    given as SQL literals (e.g. {"problems": "'[]'"}).
+
+    When the queryset excludes rows already in `model` (NOT EXISTS), order it: the sort reads every
+    candidate before the first row is inserted. Unordered, the anti-join runs while the insert goes
+    on, and a scan of `model` (the plan for a table the statistics say is empty, as on a first run)
+    reads again, for every candidate, the rows this statement has added so far."""
     literals = literals or {}
     select_sql, params = queryset.query.sql_with_params()
     meta = model._meta
     names = [meta.get_field(c).column for c in (*columns, *literals)]
     extra = "".join(f", {value}" for value in literals.values())
     sql = INSERT_SELECT.format(table=meta.db_table, columns=", ".join(names), extra=extra, select=select_sql)
+    return sql, list(params)
+
+
+def insert_from_select(
+    model: Any, columns: Sequence[str], queryset: Any, literals: dict[str, str] | None = None
+) -> int:
+    """Run `insert_from_select_sql` in one statement, without building model objects in Python.
+    Returns the number of rows inserted (the ones no earlier or concurrent insert had claimed)."""
+    sql, params = insert_from_select_sql(model, columns, queryset, literals)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+        return max(cursor.rowcount, 0)
 
 
 # "WHERE true" keeps SQLite from reading ON CONFLICT as part of the SELECT.
