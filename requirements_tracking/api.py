@@ -191,7 +191,7 @@ class ProgramCallManageSerializer(serializers.Serializer):
 
 
 def _as_of(request: Request) -> date:
-    return services.today_for(request.user)
+    return services.progress_day(request.user)
 
 
 def _checklist(request: Request, pk: int) -> Checklist:

@@ -81,6 +81,13 @@ def today_for(user: Any) -> date:
     return timezone.now().astimezone(zone).date()
 
 
+def progress_day(user: Any) -> date:
+    """The day a person's progress is counted for: their own today, or the server's when that is later.
+    Timestamps (a signed agreement, a self-scored exercise) count by their date on the server, so in a
+    New York evening, already tomorrow in UTC, what was just recorded still counts."""
+    return max(today_for(user), timezone.localdate())
+
+
 # --- making checklists ----------------------------------------------------------------------------
 
 
@@ -305,7 +312,7 @@ def checklist_sign(
     if _normal(full_name) != _normal(expected_signer_name(actor)):
         raise ValidationError({"full_name": f"Type your full name exactly: {expected_signer_name(actor)}."})
     reauthenticate(actor, password, mfa_code)
-    as_of = as_of or today_for(actor)
+    as_of = as_of or progress_day(actor)
     enrollment = Enrollment.objects.select_related("policy").get(pk=locked.enrollment_id)
     rows = list(ChecklistRequirement.objects.filter(checklist=locked).order_by("order", "id"))
     progress = compute(

@@ -31,6 +31,10 @@ def _today(request: HttpRequest) -> Any:
     return services.today_for(request.user)
 
 
+def _progress_day(request: HttpRequest) -> Any:
+    return services.progress_day(request.user)
+
+
 def _error_text(exc: ValidationError) -> str:
     if hasattr(exc, "message_dict"):
         return " ".join(m for msgs in exc.message_dict.values() for m in msgs)
@@ -45,7 +49,9 @@ def home_panel_context(request: HttpRequest) -> dict[str, Any]:
     }
     enrollment = current_enrollment(request.user)
     if enrollment is not None:
-        context["progress"] = selectors.progress_for_enrollments([enrollment], _today(request))[enrollment.pk]
+        context["progress"] = selectors.progress_for_enrollments([enrollment], _progress_day(request))[
+            enrollment.pk
+        ]
         context["enrollment"] = enrollment
     return context
 
@@ -67,7 +73,7 @@ def my_checklist(request: HttpRequest) -> HttpResponse:
 def my_checklists(request: HttpRequest) -> HttpResponse:
     """Every checklist of the participant's enrollments (past phases too), newest first."""
     enrollments = list(enrollments_of(request.user))
-    progress = selectors.progress_for_enrollments(enrollments, _today(request))
+    progress = selectors.progress_for_enrollments(enrollments, _progress_day(request))
     rows = [(e, progress[e.pk]) for e in enrollments]
     return render(request, "requirements_tracking/my_checklists.html", {"rows": rows})
 
@@ -90,7 +96,7 @@ def enrollment_checklist(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _detail_context(request: HttpRequest, checklist: Any) -> dict[str, Any]:
-    progress = selectors.checklist_progress(checklist, _today(request))
+    progress = selectors.checklist_progress(checklist, _progress_day(request))
     entries = selectors.entries_by_requirement(checklist)
     rows = {r.pk: r for r in checklist.requirements.all()}
     blocks = []
@@ -273,7 +279,7 @@ def checklist_review(request: HttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def review_queue(request: HttpRequest) -> HttpResponse:
     checklists = list(selectors.review_queue()[:200])
-    progress = selectors.progress_for_enrollments([c.enrollment for c in checklists], _today(request))
+    progress = selectors.progress_for_enrollments([c.enrollment for c in checklists], _progress_day(request))
     rows = [(c, progress.get(c.enrollment_id)) for c in checklists]
     return render(request, "requirements_tracking/review_queue.html", {"rows": rows})
 

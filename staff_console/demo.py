@@ -83,6 +83,7 @@ from requirements_tracking.services import (
     entry_record,
     entry_undo,
     expected_signer_name,
+    progress_day,
     today_for,
 )
 from study_groups.models import GroupKind, Meeting, MeetingStatus, Membership, StudyGroup
@@ -486,7 +487,7 @@ def _sign(user: User, checklist: Checklist) -> Checklist:
 def _finish(c: Finished, user: User, enrollment: Enrollment, staff: User, story: Story) -> None:
     """Sign the checklist (when everything is met: on a young database the program's calls may not yet
     have run for enough months), then what staff and the clinician did next."""
-    progress = progress_for_enrollments([enrollment], today_for(user))[enrollment.pk]
+    progress = progress_for_enrollments([enrollment], progress_day(user))[enrollment.pk]
     if not progress.complete:
         story.notes.append(f"{c.email}: Phase I not complete yet ({'; '.join(progress.unmet)}), not signed")
         return
@@ -518,7 +519,9 @@ def _finish(c: Finished, user: User, enrollment: Enrollment, staff: User, story:
                 actor=user,
                 requirement=requirement,
                 number=wrong.number,
-                completed_on=enrollment.start_date + timedelta(days=30),
+                # A month in, but never after the participant's own today (the server's date may be a
+                # day ahead of theirs: UTC after midnight is still yesterday evening in New York).
+                completed_on=min(enrollment.start_date + timedelta(days=30), today_for(user)),
                 mode=wrong.mode,
                 note="Date corrected (staff review).",
             )
