@@ -281,10 +281,8 @@ def _apply_recertification_markers(policy_list: list[Any], as_of: date, run: Rul
         "reason": info.description,
         "changes": {"rule": info.name, "as_of": as_of.isoformat()},
     }
-    postgres = connection.vendor == "postgresql"
-    decisions: list[Decision] = []
-    for policy in policy_list:
-        insert = insert_from_select_sql(
+    inserts = [
+        insert_from_select_sql(
             RecertificationRequirement,
             ["participant", "source_enrollment", "rule", "reason", "required_on", "run", "created_at"],
             d.maintenance_not_started_candidates(policy, as_of)
@@ -297,23 +295,28 @@ def _apply_recertification_markers(policy_list: list[Any], as_of: date, run: Rul
             .values_list("participant_id", "pk", "_rule", "_reason", "due_on", "_run", "_at")
             .order_by("pk"),  # every candidate read before the first insert (insert_from_select_sql)
         )
+        for policy in policy_list
+    ]
+    if connection.vendor == "postgresql":
+        audit_sql, audit_params = audit_insert_sql(**audit, source="e", email="e.email")
+        decisions: list[Decision] = []
         with connection.cursor() as cursor:
-            if not postgres:
-                cursor.execute(*insert)
-                continue
-            audit_sql, audit_params = audit_insert_sql(**audit, source="e", email="e.email")
-            sql = MARKER_STATEMENT.format(
-                insert=insert[0],
-                email=email_lookup("ins"),
-                enrollment=Enrollment._meta.db_table,
-                audit=audit_sql,
-            )
-            cursor.execute(sql, [*insert[1], str(S.COMPLETED), *audit_params])
-            decisions += [
-                _decision(info, tuple(r), flag="recertification_required") for r in cursor.fetchall()
-            ]
-    if postgres:
+            for insert_sql, insert_params in inserts:
+                sql = MARKER_STATEMENT.format(
+                    insert=insert_sql,
+                    email=email_lookup("ins"),
+                    enrollment=Enrollment._meta.db_table,
+                    audit=audit_sql,
+                )
+                cursor.execute(sql, [*insert_params, str(S.COMPLETED), *audit_params])
+                decisions += [
+                    _decision(info, tuple(r), flag="recertification_required") for r in cursor.fetchall()
+                ]
         return decisions
+    # Other databases: insert, then read back the rows that carry this run's id.
+    with connection.cursor() as cursor:
+        for insert_sql, insert_params in inserts:
+            cursor.execute(insert_sql, insert_params)
     rows = list(
         RecertificationRequirement.objects.filter(run=run)
         .order_by("source_enrollment_id")
