@@ -6,10 +6,11 @@ from typing import Any
 
 from django.apps import apps
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch
 
 from .nav import NavItem
 from .roles import Role, user_roles
+from .urlcache import reverse_fixed
 
 NAV_BAR_SIZE = 6
 
@@ -30,11 +31,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     roles = user_roles(request.user)
     if not roles:
         return {"nav_items": [], "nav_more_items": [], "nav_staff_items": [], "user_role_labels": []}
+    path = request.path
     visible = []
     for item in _all_items():
         if item.roles & roles:
             try:
-                url = reverse(item.url_name)
+                url = reverse_fixed(item.url_name)
             except NoReverseMatch:
                 continue
             visible.append(
@@ -42,7 +44,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
                     "label": item.label,
                     "url": url,
                     "section": item.section,
-                    "active": request.path == url or (url != "/" and request.path.startswith(url)),
+                    "active": path == url or (url != "/" and path.startswith(url)),
                 }
             )
     main = [i for i in visible if i["section"] == "main"]
