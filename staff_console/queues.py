@@ -4,7 +4,6 @@ each has waited, where its participant is, the columns to show and where staff a
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -12,11 +11,12 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import DateField, Exists, F, OuterRef, Q, QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import DateField, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, Greatest
-from django.urls import get_script_prefix, get_urlconf, reverse
 
+from accounts.urlcache import reverse_fixed, reverse_id
 from enrollment.models import (
     ENROLLED_STATUSES,
     OPEN_STATUSES,
@@ -38,27 +38,13 @@ from metrics_tokens.models import FidelityAssignment
 from requirements_tracking.models import Checklist, ChecklistStatus
 from study_groups.models import Membership, MembershipStatus
 
-_ID_MARKER = 9_876_543_210_123  # an id no row will have, to find where the id goes in a URL
-
-
-@functools.lru_cache(maxsize=128)
-def _id_url_parts(viewname: str, script_prefix: str, urlconf: Any) -> tuple[str, str]:
-    head, _, tail = reverse(viewname, args=[_ID_MARKER], urlconf=urlconf).partition(str(_ID_MARKER))
-    return head, tail
-
-
-def reverse_id(viewname: str, pk: int) -> str:
-    """reverse(viewname, args=[pk]) for a URL whose one argument is an integer id, at the cost of one
-    reverse per view name (a queue page links each of its fifty rows to two such URLs)."""
-    head, tail = _id_url_parts(viewname, get_script_prefix(), get_urlconf())
-    return f"{head}{int(pk)}{tail}"
-
 
 @dataclass(frozen=True)
 class Column:
     label: str
     value: Callable[[Any], Any]
     sort: str = ""  # an order_by field, or "" when the column cannot be sorted
+    nowrap: bool = False  # dates and amounts: kept on one line
 
 
 @dataclass(frozen=True)
@@ -222,7 +208,7 @@ QUEUES: dict[str, QueueDef] = {
                 *_participant_columns("participant"),
                 Column("Status", lambda i: i.get_status_display(), "status"),
                 Column("Pre-Requisite Series", lambda i: "yes" if i.prerequisite_required else "no"),
-                Column("Submitted", lambda i: _d(i.submitted_at), "submitted_at"),
+                Column("Submitted", lambda i: _d(i.submitted_at), "submitted_at", nowrap=True),
             ),
             link=lambda i: reverse_id("enrollment:staff_application", i.pk),
             link_label="Review",
@@ -239,9 +225,9 @@ QUEUES: dict[str, QueueDef] = {
                 *_participant_columns("enrollment__participant"),
                 Column("From", lambda i: i.enrollment.get_phase_display(), "enrollment__phase"),
                 Column("To", lambda i: i.get_to_phase_display(), "to_phase"),
-                Column("Requested", lambda i: _d(i.requested_at), "requested_at"),
+                Column("Requested", lambda i: _d(i.requested_at), "requested_at", nowrap=True),
             ),
-            link=lambda i: reverse("enrollment:staff_transitions"),
+            link=lambda i: reverse_fixed("enrollment:staff_transitions"),
             link_label="Decide",
         ),
         QueueDef(
@@ -256,7 +242,7 @@ QUEUES: dict[str, QueueDef] = {
                 *_participant_columns("enrollment__participant"),
                 Column("Phase", lambda i: i.enrollment.get_phase_display(), "enrollment__phase"),
                 Column("Version", lambda i: i.version, "version"),
-                Column("Signed", lambda i: _d(i.signed_at), "signed_at"),
+                Column("Signed", lambda i: _d(i.signed_at), "signed_at", nowrap=True),
             ),
             link=lambda i: reverse_id("requirements_tracking:checklist_detail", i.pk),
             link_label="Verify",
@@ -275,9 +261,9 @@ QUEUES: dict[str, QueueDef] = {
                 Column("Phase", lambda i: i.enrollment.get_phase_display(), "enrollment__phase"),
                 Column("Months", lambda i: i.months, "months"),
                 Column("Reason", lambda i: i.reason),
-                Column("Requested", lambda i: _d(i.requested_at), "requested_at"),
+                Column("Requested", lambda i: _d(i.requested_at), "requested_at", nowrap=True),
             ),
-            link=lambda i: reverse("enrollment:staff_extensions"),
+            link=lambda i: reverse_fixed("enrollment:staff_extensions"),
             link_label="Decide",
         ),
         QueueDef(
@@ -290,8 +276,8 @@ QUEUES: dict[str, QueueDef] = {
             columns=(
                 *_participant_columns("trainer"),
                 Column("Title", lambda i: i.title, "title"),
-                Column("Planned", lambda i: _d(i.planned_on), "planned_on"),
-                Column("Submitted", lambda i: _d(i.created_at), "created_at"),
+                Column("Planned", lambda i: _d(i.planned_on), "planned_on", nowrap=True),
+                Column("Submitted", lambda i: _d(i.created_at), "created_at", nowrap=True),
             ),
             link=lambda i: reverse_id("maintenance:presentation_detail", i.pk),
             link_label="Review",
@@ -307,10 +293,10 @@ QUEUES: dict[str, QueueDef] = {
                 *_participant_columns("participant"),
                 Column("Year", lambda i: i.year_number, "year_number"),
                 Column("Status", lambda i: i.get_status_display(), "status"),
-                Column("Year ended", lambda i: _d(i.term_end), "term_end"),
+                Column("Year ended", lambda i: _d(i.term_end), "term_end", nowrap=True),
                 Column("Why", lambda i: i.flag_reason),
             ),
-            link=lambda i: reverse("maintenance:flagged"),
+            link=lambda i: reverse_fixed("maintenance:flagged"),
             link_label="Decide",
         ),
         QueueDef(
@@ -326,7 +312,7 @@ QUEUES: dict[str, QueueDef] = {
                 *_participant_columns("participant"),
                 Column("Exercise", lambda i: i.exercise.year, "exercise__year"),
                 Column("Phase", lambda i: i.enrollment.get_phase_display(), "enrollment__phase"),
-                Column("Deadline", lambda i: _d(i.exercise.deadline), "exercise__deadline"),
+                Column("Deadline", lambda i: _d(i.exercise.deadline), "exercise__deadline", nowrap=True),
             ),
             link=lambda i: reverse_id("metrics_tokens:fidelity_staff_detail", i.exercise_id),
         ),
@@ -341,10 +327,10 @@ QUEUES: dict[str, QueueDef] = {
                 *_participant_columns("participant"),
                 Column("Invoice", lambda i: i.description),
                 Column("Kind", lambda i: i.get_kind_display(), "kind"),
-                Column("Amount", lambda i: money(i.amount), "amount"),
-                Column("Balance", lambda i: money(i.balance), "balance"),
-                Column("Issued", lambda i: _d(i.issued_on), "issued_on"),
-                Column("Due", lambda i: _d(i.due_on), "due_on"),
+                Column("Amount", lambda i: money(i.amount), "amount", nowrap=True),
+                Column("Balance", lambda i: money(i.balance), "balance", nowrap=True),
+                Column("Issued", lambda i: _d(i.issued_on), "issued_on", nowrap=True),
+                Column("Due", lambda i: _d(i.due_on), "due_on", nowrap=True),
             ),
             link=lambda i: reverse_id("enrollment:staff_participant", i.participant_id),
             link_label="Record payment",
@@ -362,9 +348,9 @@ QUEUES: dict[str, QueueDef] = {
                 *_participant_columns("participant"),
                 Column("Phase", lambda i: i.get_phase_display(), "phase"),
                 Column("Status", lambda i: i.get_status_display(), "status"),
-                Column("Started", lambda i: _d(i.start_date), "start_date"),
+                Column("Started", lambda i: _d(i.start_date), "start_date", nowrap=True),
             ),
-            link=lambda i: reverse("study_groups:index"),
+            link=lambda i: reverse_fixed("study_groups:index"),
             link_label="Groups",
         ),
         QueueDef(
@@ -380,7 +366,7 @@ QUEUES: dict[str, QueueDef] = {
                 *_participant_columns("participant"),
                 Column("Phase", lambda i: i.get_phase_display(), "phase"),
                 Column("Status", lambda i: i.get_status_display(), "status"),
-                Column("Ends", lambda i: _d(i.ends_on), "ends_on"),
+                Column("Ends", lambda i: _d(i.ends_on), "ends_on", nowrap=True),
             ),
             link=lambda i: reverse_id("staff_console:participant", i.participant_id),
             link_label="Record",
@@ -418,8 +404,18 @@ def filtered(queue: QueueDef, today: date, params: Any) -> QuerySet[Any]:
     return (
         qs.annotate(waiting=F(queue.waiting_field))
         .order_by(*order)
-        .prefetch_related(*(queue.related or (queue.participant_path,)))
+        .prefetch_related(*(_prefetch(path) for path in queue.related or (queue.participant_path,)))
     )
+
+
+PERSON_FIELDS = ("id", "email", "first_name", "last_name")  # what a row shows of a person
+
+
+def _prefetch(path: str) -> str | Prefetch:
+    """People are read with the fields a row shows only (no password hash, no timestamps to parse)."""
+    if path.rsplit("__", 1)[-1] in ("participant", "trainer"):
+        return Prefetch(path, queryset=get_user_model().objects.only(*PERSON_FIELDS))
+    return path
 
 
 def row_values(queue: QueueDef, item: Any) -> list[Any]:

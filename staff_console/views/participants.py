@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.access import staff_required
+from accounts.html import text
+from accounts.pagination import page_of
+from accounts.urlcache import reverse_id
 from enrollment.models import EnrollmentStatus, Phase
 
 from .. import record
 from ..forms import LicenseSearchForm, SearchForm
-from ..queues import reverse_id
 from ..search import search_participants
 
 PAGE_SIZE = 50
@@ -47,12 +47,26 @@ def _result_row(row: dict[str, Any]) -> dict[str, Any]:
         "phase": PHASE_LABELS.get(row["latest_phase"], "—"),
         "status": STATUS_LABELS.get(row["latest_status"], "—"),
     }
-    cells = "".join(f"<td>{escape(result[k])}</td>" for k in ("email", "organization", "phase", "status"))
+    cells = "".join(f"<td>{text(result[k])}</td>" for k in ("email", "organization", "phase", "status"))
     result["html"] = mark_safe(  # every value is escaped
-        f'<tr data-testid="search-row"><td><a href="{escape(result["url"])}">{escape(result["name"])}</a></td>'
+        f'<tr data-testid="search-row"><td><a href="{text(result["url"])}">{text(result["name"])}</a></td>'
         f"{cells}</tr>"
     )
     return result
+
+
+def _menus(form: SearchForm) -> list[dict[str, Any]]:
+    """The search's three menus with their options as HTML (escaped), the one asked for selected."""
+    menus = []
+    for name in ("phase", "status", "mentor"):
+        field = form[name]
+        current = str(field.value() or "")
+        options = "".join(
+            f'<option value="{text(value)}"{" selected" if str(value) == current else ""}>{text(label)}</option>'
+            for value, label in field.field.choices  # type: ignore[attr-defined]
+        )
+        menus.append({"name": name, "label": field.label, "options": mark_safe(options)})  # escaped above
+    return menus
 
 
 @staff_required
@@ -73,10 +87,11 @@ def search(request: HttpRequest) -> HttpResponse:
     rows: list[dict[str, Any]] = []
     if criteria is not None and not criteria.empty:
         found = search_participants(criteria, today).values(*RESULT_FIELDS)
-        page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+        page = page_of(found, request.GET.get("page"), PAGE_SIZE)
         rows = [_result_row(r) for r in page.object_list]
     context: dict[str, Any] = {
         "form": form,
+        "menus": _menus(form),
         "license_form": license_form,
         "page": page,
         "rows": rows,

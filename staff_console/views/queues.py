@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.html import conditional_escape, escape
 from django.utils.safestring import mark_safe
-from django.utils.timezone import template_localtime  # type: ignore[attr-defined]
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.access import staff_required
 from accounts.errors import DomainError
+from accounts.html import text
+from accounts.pagination import page_of
+from accounts.urlcache import reverse_id
 from enrollment.models import Phase
 from study_groups.models import StudyGroup
 
@@ -35,7 +36,7 @@ def _queue_or_404(key: str) -> q.QueueDef:
     return queue
 
 
-def _row(work: q.QueueDef, item: Any, number: int) -> dict[str, Any]:
+def _row(work: q.QueueDef, item: Any, number: int, tz: Any) -> dict[str, Any]:
     """One queue row, its cells rendered here once and escaped one by one (a page has fifty rows of up
     to ten cells, and the template engine, or format_html per cell, costs more than the queries do)."""
     values = q.row_values(work, item)
@@ -47,18 +48,20 @@ def _row(work: q.QueueDef, item: Any, number: int) -> dict[str, Any]:
             f'<td><input class="form-check-input" type="checkbox" name="ids" value="{pk}" id="pick-{pk}" '
             f'aria-label="Choose row {int(number)}"></td>'
         )
-    participant_url = q.reverse_id("staff_console:participant", participant_id)
-    for i, value in enumerate(values):
-        if i == 0:
-            cells.append(f'<td><a href="{escape(participant_url)}">{conditional_escape(value)}</a></td>')
-        else:
-            cells.append(f"<td>{conditional_escape(value)}</td>")
-    # As the template's date filter shows it: in the viewer's time zone.
-    waiting = template_localtime(item.waiting).strftime("%Y-%m-%d") if item.waiting else ""
-    cells.append(f'<td class="text-nowrap">{escape(waiting)}</td>')
+    participant_url = reverse_id("staff_console:participant", participant_id)
+    cells.append(f'<td><a href="{text(participant_url)}">{text(values[0])}</a></td>')
+    cells.extend(
+        f'<td class="text-nowrap">{text(value)}</td>' if column.nowrap else f"<td>{text(value)}</td>"
+        for column, value in zip(work.columns[1:], values[1:], strict=True)
+    )
+    # As the template's date filter shows it: a time in the viewer's time zone.
+    waiting = item.waiting
+    if isinstance(waiting, datetime):
+        waiting = waiting.astimezone(tz)
+    cells.append(f'<td class="text-nowrap">{waiting.strftime("%Y-%m-%d") if waiting else ""}</td>')
     cells.append(
-        f'<td><a class="btn btn-sm btn-outline-primary" href="{escape(work.link(item))}">'
-        f"{conditional_escape(work.link_label)}</a></td></tr>"
+        f'<td><a class="btn btn-sm btn-outline-primary" href="{text(work.link(item))}">'
+        f"{text(work.link_label)}</a></td></tr>"
     )
     html = mark_safe("".join(cells))  # every value above is escaped
     return {"item": item, "values": values, "participant_id": participant_id, "html": html}
@@ -76,8 +79,9 @@ def home(request: HttpRequest) -> HttpResponse:
 def queue(request: HttpRequest, key: str) -> HttpResponse:
     work = _queue_or_404(key)
     today = timezone.localdate()
-    page = Paginator(q.filtered(work, today, request.GET), PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [_row(work, item, n) for n, item in enumerate(page.object_list, start=1)]
+    page = page_of(q.filtered(work, today, request.GET), request.GET.get("page"), PAGE_SIZE)
+    tz = timezone.get_current_timezone()
+    rows = [_row(work, item, n, tz) for n, item in enumerate(page.object_list, start=1)]
     sort = request.GET.get("sort", "")
     context: dict[str, Any] = {
         "queue": work,

@@ -237,7 +237,7 @@ def test_several_words_must_all_match_and_role_only_participants_are_found(cast:
 
 def test_result_and_queue_rows_escape_what_people_typed(cast: Any) -> None:
     """Rows are rendered in the views, not the template: a name with markup shows as text."""
-    from staff_console.queues import reverse_id
+    from accounts.urlcache import reverse_id
 
     person = participant(9)
     person.first_name = '<b>Bold</b> "quote"'

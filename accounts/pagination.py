@@ -1,0 +1,48 @@
+"""One page of a queryset and the number of rows in all, in one query.
+
+Django's Paginator counts first (a COUNT over everything the filters match) and then reads the page:
+two queries that each evaluate the filters. Here the page's rows carry the total as a window count
+(`COUNT(*) OVER ()`), which the database works out from the rows it sorts for the page anyway. The
+count is only asked separately when the page asked for lies beyond the last one (an old link after
+items were dealt with), and then the last page is shown, as Paginator.get_page does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
+from django.db.models import Count, QuerySet, Window
+
+TOTAL = "_page_total"
+
+
+def _total_of(row: Any) -> int:
+    return int(row[TOTAL] if isinstance(row, dict) else getattr(row, TOTAL))
+
+
+def page_of(queryset: QuerySet[Any], number: Any, per_page: int) -> Page:
+    """The page `number` (1 when it is not a whole number, the last one when it is past the end) of
+    an ordered queryset, as a django.core.paginator.Page. A values() queryset must not have been
+    sliced or aggregated; its rows gain the key TOTAL, model rows the attribute TOTAL."""
+    paginator = Paginator(queryset, per_page)
+    try:
+        wanted = max(1, int(number))
+    except (TypeError, ValueError, OverflowError):
+        wanted = 1
+    counted = queryset.annotate(**{TOTAL: Window(Count("*"))})
+    if wanted > 1 and (wanted - 1) * per_page > 1_000_000_000:  # no database offset is this large
+        rows: list[Any] = []
+    else:
+        rows = list(counted[(wanted - 1) * per_page : wanted * per_page])
+    if rows:
+        paginator.count = _total_of(rows[0])  # type: ignore[misc] # fills Paginator's cached_property
+    else:
+        paginator.count = queryset.count()  # type: ignore[misc]
+        try:
+            paginator.validate_number(wanted)
+        except (EmptyPage, PageNotAnInteger):
+            wanted = paginator.num_pages
+            if paginator.count:
+                rows = list(counted[(wanted - 1) * per_page : wanted * per_page])
+    return Page(rows, wanted, paginator)
