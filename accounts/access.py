@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from .roles import STAFF_ROLES, Role, has_role
+from .roles import STAFF_ROLES, Role, has_role, user_roles, user_roles_and_mfa
 
 View = Callable[..., HttpResponse]
 
@@ -41,9 +41,13 @@ def role_required(*roles: str, mfa: bool | None = None) -> Callable[[View], View
             user = request.user
             if not user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            if not has_role(user, *wanted):
+            if require_mfa:  # roles and MFA in one query
+                roles, mfa = user_roles_and_mfa(user)
+            else:
+                roles, mfa = user_roles(user), True
+            if not roles & wanted:
                 raise PermissionDenied("Your roles do not include this page.")
-            if require_mfa and not is_mfa_enabled(user):
+            if not mfa:
                 messages.warning(
                     request, "Staff pages need two-factor authentication. Set it up to continue."
                 )
