@@ -42,12 +42,12 @@ def role_required(*roles: str, mfa: bool | None = None) -> Callable[[View], View
             if not user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if require_mfa:  # roles and MFA in one query
-                roles, mfa = user_roles_and_mfa(user)
+                roles, has_mfa = user_roles_and_mfa(user)
             else:
-                roles, mfa = user_roles(user), True
+                roles, has_mfa = user_roles(user), True
             if not roles & wanted:
                 raise PermissionDenied("Your roles do not include this page.")
-            if not mfa:
+            if not has_mfa:
                 messages.warning(
                     request, "Staff pages need two-factor authentication. Set it up to continue."
                 )

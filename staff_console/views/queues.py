@@ -60,7 +60,7 @@ def _row(work: q.QueueDef, item: Any, number: int, tz: Any) -> dict[str, Any]:
         waiting = waiting.astimezone(tz)
     cells.append(f'<td class="text-nowrap">{waiting.strftime("%Y-%m-%d") if waiting else ""}</td>')
     cells.append(
-        f'<td><a class="btn btn-sm btn-outline-primary" href="{text(work.link(item))}">'
+        f'<td class="text-nowrap"><a class="btn btn-sm btn-outline-primary" href="{text(work.link(item))}">'
         f"{text(work.link_label)}</a></td></tr>"
     )
     html = mark_safe("".join(cells))  # every value above is escaped
