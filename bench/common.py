@@ -137,18 +137,23 @@ def load_phase(
         t.start()
     for t in workers:
         t.join()
-    wall = time.perf_counter() - began
-    latencies.sort()
+    return summarize(latencies, statuses, time.perf_counter() - began)
+
+
+def summarize(latencies: list[float], statuses: dict[int, int], wall: float) -> dict[str, Any]:
+    """p50/p95 (ms) and requests/s of latencies (s) measured over `wall` seconds; the raw latencies
+    are kept (`latencies`) so that phases run in several rounds can be summarized together."""
+    ordered = sorted(latencies)
 
     def pct(p: float) -> float:
-        return (
-            round(1000 * latencies[min(len(latencies) - 1, int(p * len(latencies)))], 1) if latencies else 0.0
-        )
+        return round(1000 * ordered[min(len(ordered) - 1, int(p * len(ordered)))], 1) if ordered else 0.0
 
     return {
-        "requests": len(latencies),
-        "rps": round(len(latencies) / wall, 1) if wall else 0.0,
+        "requests": len(ordered),
+        "rps": round(len(ordered) / wall, 1) if wall else 0.0,
         "p50_ms": pct(0.50),
         "p95_ms": pct(0.95),
         "statuses": statuses,
+        "latencies": ordered,
+        "wall_seconds": wall,
     }

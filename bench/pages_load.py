@@ -9,7 +9,9 @@ organizations, a Phase I / Phase II / Maintenance enrollment each in a spread of
 and items in the work queues (applications, transition and extension requests, unpaid invoices,
 missing Fidelity submissions, flagged Maintenance years). Starts gunicorn (2 sync workers, production
 settings) and drives it from client threads in this process (a second process from the server's),
-phase by phase, each bounded in requests and seconds, signed in as an MFA-enabled staff member:
+phase by phase (each in three rounds, the phases taking turns, so that drift in the machine's speed
+during a run falls on the floor and the pages alike), each bounded in requests and seconds, signed in
+as an MFA-enabled staff member:
 - trivial: GET /healthz (the floor: the same server, a `SELECT 1` and a broker check);
 - home: GET /staff/ (ten queue counts with their oldest waiting age, cached STAFF_HOME_CACHE_SECONDS);
 - queue: GET /staff/queues/unpaid/ (a page of 50, sorted, with balances);
@@ -36,11 +38,20 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.common import bench_env, ensure_database, free_port, load_phase, setup_django, start_gunicorn  # noqa: E402
+from bench.common import (  # noqa: E402
+    bench_env,
+    ensure_database,
+    free_port,
+    load_phase,
+    setup_django,
+    start_gunicorn,
+    summarize,
+)
 
 DB_NAME = "nmt_bench_pages"
 PARTICIPANTS = int(os.environ.get("BENCH_PARTICIPANTS", "50000"))
 CLIENT_THREADS = 4
+ROUNDS = 3  # each phase's requests in three turns, interleaved with the other phases
 WORKERS = 2
 TARGET_RATIO = 3.0
 TARGET_QUERIES = 15
@@ -291,12 +302,32 @@ def _phase(port: int, path_of: Any, cookie: str, max_requests: int, max_seconds:
 
 
 def _run_phases(paths: dict[str, Any], cookie: str, env: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """Each phase in ROUNDS rounds, the phases taking turns (trivial, home, queue, search, trivial, ...),
+    so that a machine whose speed drifts during the run (a shared host) moves the floor and the pages
+    alike instead of one phase's figures; each phase's figures are over all its rounds."""
     port = _free_port()
     server = start_gunicorn(port, env, WORKERS)
     try:
         _phase(port, paths["trivial"], cookie, 40, 10.0)  # warm both workers
         _phase(port, paths["home"], cookie, 8, 20.0)
-        return {name: _phase(port, paths[name], cookie, *PHASES[name]) for name in PHASES}
+        latencies: dict[str, list[float]] = {name: [] for name in PHASES}
+        statuses: dict[str, dict[int, int]] = {name: {} for name in PHASES}
+        wall = dict.fromkeys(PHASES, 0.0)
+        for round_ in range(ROUNDS):
+            for name, (max_requests, max_seconds) in PHASES.items():
+                per_round = max_requests // ROUNDS
+                result = _phase(
+                    port,
+                    lambda i, name=name, offset=round_ * per_round: paths[name](offset + i),
+                    cookie,
+                    per_round,
+                    max_seconds / ROUNDS,
+                )
+                latencies[name] += result["latencies"]
+                wall[name] += result["wall_seconds"]
+                for status, n in result["statuses"].items():
+                    statuses[name][status] = statuses[name].get(status, 0) + n
+        return {name: summarize(latencies[name], statuses[name], wall[name]) for name in PHASES}
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
