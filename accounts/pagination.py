@@ -31,7 +31,7 @@ def page_of(queryset: QuerySet[Any], number: Any, per_page: int) -> Page:
     except (TypeError, ValueError, OverflowError):
         wanted = 1
     counted = queryset.annotate(**{TOTAL: Window(Count("*"))})
-    if wanted > 1 and (wanted - 1) * per_page > 1_000_000_000:  # no database offset is this large
+    if (wanted - 1) * per_page > 1_000_000_000:  # no database offset is this large
         rows: list[Any] = []
     else:
         rows = list(counted[(wanted - 1) * per_page : wanted * per_page])

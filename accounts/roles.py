@@ -103,12 +103,12 @@ def user_roles(user: Any) -> frozenset[str]:
 
 def user_roles_and_mfa(user: Any) -> tuple[frozenset[str], bool]:
     """A signed-in user's roles and whether they have multi-factor authentication set up, in one
-    query (staff pages need both on every request); the roles are kept for the request like
-    user_roles keeps them."""
+    query (staff pages need both on every request). MFA counts as allauth's default adapter counts it
+    (settings.MFA_ADAPTER): any authenticator of the user. Both are kept for the request, like
+    user_roles keeps the roles."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return frozenset(), False
-    cached = getattr(user, "_nmt_mfa", None)
-    if cached is None or getattr(user, "_nmt_roles", None) is None:
+    if not hasattr(user, "_nmt_mfa"):
         rows = list(
             get_user_model()
             .objects.filter(pk=user.pk)
@@ -116,8 +116,8 @@ def user_roles_and_mfa(user: Any) -> tuple[frozenset[str], bool]:
             .values_list("mfa", "groups__name")
         )
         user._nmt_roles = frozenset(name for _mfa, name in rows if name)
-        user._nmt_mfa = cached = bool(rows and rows[0][0])
-    return user._nmt_roles, bool(cached)
+        user._nmt_mfa = bool(rows and rows[0][0])
+    return user._nmt_roles, user._nmt_mfa
 
 
 def has_role(user: Any, *roles: str) -> bool:

@@ -404,17 +404,20 @@ def filtered(queue: QueueDef, today: date, params: Any) -> QuerySet[Any]:
     return (
         qs.annotate(waiting=F(queue.waiting_field))
         .order_by(*order)
-        .prefetch_related(*(_prefetch(path) for path in queue.related or (queue.participant_path,)))
+        .prefetch_related(*(_prefetch(qs.model, path) for path in queue.related or (queue.participant_path,)))
     )
 
 
 PERSON_FIELDS = ("id", "email", "first_name", "last_name")  # what a row shows of a person
 
 
-def _prefetch(path: str) -> str | Prefetch:
-    """People are read with the fields a row shows only (no password hash, no timestamps to parse)."""
-    if path.rsplit("__", 1)[-1] in ("participant", "trainer"):
-        return Prefetch(path, queryset=get_user_model().objects.only(*PERSON_FIELDS))
+def _prefetch(model: Any, path: str) -> str | Prefetch:
+    """People are read with the fields a row shows only (no password hash, no timestamps to parse):
+    a path that ends at the user model, whatever its name, is prefetched with PERSON_FIELDS."""
+    for part in path.split("__"):
+        model = model._meta.get_field(part).related_model
+    if model is get_user_model():
+        return Prefetch(path, queryset=model.objects.only(*PERSON_FIELDS))
     return path
 
 

@@ -78,3 +78,21 @@ def test_text_keeps_markup_marked_safe() -> None:
 def test_cached_addresses_are_reverses() -> None:
     assert reverse_fixed("staff_console:search") == reverse("staff_console:search")
     assert reverse_id("staff_console:participant", 42) == reverse("staff_console:participant", args=[42])
+
+
+@pytest.mark.django_db
+def test_roles_and_mfa_in_one_query_agree_with_allauth() -> None:
+    from allauth.mfa.utils import is_mfa_enabled
+
+    from accounts.roles import user_roles_and_mfa
+
+    with_mfa = make_user("with-mfa@example.org", ["staff"], mfa=True)
+    without = make_user("without-mfa@example.org", ["staff", "mentor"])
+    for user in (with_mfa, without):
+        fresh = User.objects.get(pk=user.pk)
+        with CaptureQueriesContext(connection) as ctx:
+            roles, mfa = user_roles_and_mfa(fresh)
+            assert user_roles_and_mfa(fresh) == (roles, mfa)  # kept for the request
+        assert len(ctx.captured_queries) == 1
+        assert mfa == is_mfa_enabled(user)
+        assert roles == frozenset(user.groups.values_list("name", flat=True))
