@@ -5,6 +5,9 @@ two queries that each evaluate the filters. Here the page's rows carry the total
 (`COUNT(*) OVER ()`), which the database works out from the rows it sorts for the page anyway. The
 count is only asked separately when the page asked for lies beyond the last one (an old link after
 items were dealt with), and then the last page is shown, as Paginator.get_page does.
+
+The one exception is a page read in an index's order (`ordered_by_index`): there the database can stop
+after the page's rows, which a window count would prevent, so the count is a query of its own.
 """
 
 from __future__ import annotations
@@ -21,15 +24,21 @@ def _total_of(row: Any) -> int:
     return int(row[TOTAL] if isinstance(row, dict) else getattr(row, TOTAL))
 
 
-def page_of(queryset: QuerySet[Any], number: Any, per_page: int) -> Page:
+def page_of(queryset: QuerySet[Any], number: Any, per_page: int, *, ordered_by_index: bool = False) -> Page:
     """The page `number` (1 when it is not a whole number, the last one when it is past the end) of
     an ordered queryset, as a django.core.paginator.Page. A values() queryset must not have been
-    sliced or aggregated; its rows gain the key TOTAL, model rows the attribute TOTAL."""
+    sliced or aggregated; its rows gain the key TOTAL, model rows the attribute TOTAL.
+
+    `ordered_by_index`: the order comes straight from an index, so the database can stop reading after
+    the page; a window count would make it read every row. Then the rows are counted first, on their
+    own (as Paginator does), and the page read with a plain LIMIT."""
     paginator = Paginator(queryset, per_page)
     try:
         wanted = max(1, int(number))
     except (TypeError, ValueError, OverflowError):
         wanted = 1
+    if ordered_by_index:
+        return paginator.get_page(wanted)
     counted = queryset.annotate(**{TOTAL: Window(Count("*"))})
     if (wanted - 1) * per_page > 1_000_000_000:  # no database offset is this large
         rows: list[Any] = []

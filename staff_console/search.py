@@ -17,7 +17,6 @@ from django.db.models.expressions import RawSQL
 from accounts.roles import Role
 from accounts.sql import IdIn
 from enrollment.models import OPEN_STATUSES, Enrollment, Invoice, License, ParticipantProfile
-from enrollment.selectors import invoices_with_balance
 from metrics_tokens.models import FidelityAssignment
 from study_groups.models import Membership
 
@@ -88,9 +87,7 @@ def overdue_condition(today: date) -> Q:
         .annotate(ends_on=current_end_expression())
         .filter(ends_on__lt=today)
     )
-    unpaid = invoices_with_balance(
-        Invoice.objects.filter(participant=OuterRef("pk"), due_on__lt=today)
-    ).filter(balance__gt=0)  # type: ignore[misc]
+    unpaid = Invoice.objects.filter(participant=OuterRef("pk"), due_on__lt=today, settled_at__isnull=True)
     fidelity = FidelityAssignment.objects.filter(
         participant=OuterRef("pk"),
         submitted_at__isnull=True,

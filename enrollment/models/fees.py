@@ -1,4 +1,9 @@
-"""The fee ledger: invoices, and the payments and waivers against them. Balances are derived, never stored."""
+"""The fee ledger: invoices, and the payments and waivers against them.
+
+Balances are derived from the ledger, never stored. An invoice records one fact about them: when its
+balance reached zero (`settled_at`). Lists of open invoices (the staff's unpaid queue, its count, the
+overdue search) read that marker from an index instead of summing every payment and waiver there is;
+it is written whenever a payment or waiver is saved, from the ledger's own sums."""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from .program import Enrollment
@@ -39,9 +44,22 @@ class Invoice(models.Model):
         null=True, blank=True, help_text="A continuation fee buys time once: when that time was recorded."
     )
     created_at = models.DateTimeField(default=timezone.now)
+    settled_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When payments and waivers first covered the amount (empty while a balance is left).",
+    )
 
     class Meta:
         ordering = ["-issued_on", "-id"]
+        indexes = [
+            # The open invoices in the unpaid queue's order: a handful of index pages, however many
+            # invoices have been settled over the years.
+            models.Index(
+                fields=["issued_on", "id"], condition=Q(settled_at__isnull=True), name="invoice_open_by_issue"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=InvoiceKind.values), name="invoice_kind_valid"),
             models.CheckConstraint(condition=Q(amount__gte=0), name="invoice_amount_not_negative"),
@@ -49,6 +67,22 @@ class Invoice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ${self.amount} · {self.participant}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self._state.adding and self.amount == 0 and self.settled_at is None:
+            self.settled_at = timezone.now()  # nothing to pay: settled as it is issued
+        super().save(*args, **kwargs)
+
+    def refresh_settled(self) -> None:
+        """Set or clear `settled_at` from the ledger's sums (called after a payment or waiver is saved;
+        the ledger services hold the invoice's row lock then). The first settling time is kept."""
+        paid = self.payments.aggregate(total=Sum("amount"))["total"] or 0
+        waived = self.waivers.aggregate(total=Sum("amount"))["total"] or 0
+        settled = self.amount - paid - waived <= 0
+        marker = (self.settled_at or timezone.now()) if settled else None
+        if marker != self.settled_at:
+            Invoice.objects.filter(pk=self.pk).update(settled_at=marker)
+            self.settled_at = marker
 
     @property
     def audit_subject_user(self) -> Any:
@@ -87,6 +121,10 @@ class Payment(models.Model):
     def __str__(self) -> str:
         return f"${self.amount} on {self.paid_on} ({self.get_method_display()})"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        self.invoice.refresh_settled()
+
     @property
     def audit_subject_user(self) -> Any:
         return self.invoice.participant
@@ -107,6 +145,10 @@ class Waiver(models.Model):
 
     def __str__(self) -> str:
         return f"${self.amount} waived"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        self.invoice.refresh_settled()
 
     @property
     def audit_subject_user(self) -> Any:

@@ -79,7 +79,12 @@ def home(request: HttpRequest) -> HttpResponse:
 def queue(request: HttpRequest, key: str) -> HttpResponse:
     work = _queue_or_404(key)
     today = timezone.localdate()
-    page = page_of(q.filtered(work, today, request.GET), request.GET.get("page"), PAGE_SIZE)
+    page = page_of(
+        q.filtered(work, today, request.GET),
+        request.GET.get("page"),
+        PAGE_SIZE,
+        ordered_by_index=q.ordered_by_index(work, request.GET),
+    )
     tz = timezone.get_current_timezone()
     rows = [_row(work, item, n, tz) for n, item in enumerate(page.object_list, start=1)]
     sort = request.GET.get("sort", "")

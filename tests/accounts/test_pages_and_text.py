@@ -41,14 +41,18 @@ def test_a_page_and_its_total_come_from_one_query(people: list[User]) -> None:
     assert len(ctx.captured_queries) == 1
 
 
+@pytest.mark.parametrize("indexed", [False, True])
 @pytest.mark.parametrize(
     ("asked", "number", "first"),
     [("3", 3, 20), ("9", 3, 20), ("0", 1, 0), ("-4", 1, 0), ("two", 1, 0), (None, 1, 0), ("9" * 40, 3, 20)],
 )
 def test_pages_out_of_range_show_the_nearest_one(
-    people: list[User], asked: Any, number: int, first: int
+    people: list[User], asked: Any, number: int, first: int, indexed: bool
 ) -> None:
-    page = page_of(User.objects.filter(email__startswith="person").order_by("email"), asked, 10)
+    """The same pages whether the total comes with the rows or, for a page read in an index's order,
+    from a count of its own."""
+    everyone = User.objects.filter(email__startswith="person").order_by("email")
+    page = page_of(everyone, asked, 10, ordered_by_index=indexed)
     assert page.number == number
     assert _emails(page)[0] == f"person{first:02d}@example.org"
     assert page.paginator.count == 23

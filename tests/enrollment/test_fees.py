@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from enrollment import selectors, services
 from enrollment.models import Invoice, Payment, Waiver
@@ -149,3 +151,83 @@ def test_the_invoice_list_costs_the_same_at_1_and_at_50_invoices(cast: Any) -> N
     fifty = _queries(lambda: client.get(url))
     assert one == fifty
     assert len(client.get(url).json()["results"]) == 50
+
+
+def _open(invoice: Invoice) -> bool:
+    return Invoice.objects.filter(pk=invoice.pk, settled_at__isnull=True).exists()
+
+
+def test_an_invoice_is_marked_settled_when_its_balance_reaches_zero_and_not_before(cast: Any) -> None:
+    invoice = _invoice(cast, "300")
+    assert _open(invoice)
+    services.payment_record(
+        actor=cast.staff, invoice=invoice, amount="200", paid_on=date(2026, 1, 10), method="check"
+    )
+    assert _open(invoice)
+    services.invoice_waive(actor=cast.staff, invoice=invoice, amount="100", reason="hardship")
+    invoice.refresh_from_db()
+    assert invoice.settled_at is not None and selectors.invoice_balance(invoice) == 0
+    settled_at = invoice.settled_at
+    invoice.refresh_settled()  # recounting keeps the first settling time
+    assert Invoice.objects.get(pk=invoice.pk).settled_at == settled_at
+    # A refused overpayment changes nothing.
+    with pytest.raises(ValidationError):
+        services.payment_record(
+            actor=cast.staff, invoice=invoice, amount="1", paid_on=date(2026, 1, 11), method="check"
+        )
+    assert Invoice.objects.get(pk=invoice.pk).settled_at == settled_at
+
+
+def test_an_invoice_with_nothing_to_pay_is_settled_as_it_is_issued(cast: Any) -> None:
+    assert not _open(_invoice(cast, "0"))
+
+
+def test_a_payment_saved_outside_the_services_marks_its_invoice_too(cast: Any) -> None:
+    """The marker follows the ledger whoever writes it (an import, a shell): it is kept by the models."""
+    invoice = _invoice(cast, "50")
+    Payment.objects.create(invoice=invoice, amount=Decimal("50"), paid_on=date(2026, 1, 2), method="cash")
+    assert not _open(invoice)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    amount=st.integers(min_value=0, max_value=500),
+    steps=st.lists(st.tuples(st.booleans(), st.integers(min_value=1, max_value=300)), max_size=6),
+)
+def test_the_settled_marker_always_agrees_with_the_derived_balance(
+    cast: Any, amount: int, steps: list[tuple[bool, int]]
+) -> None:
+    invoice = _invoice(cast, str(amount))
+    for is_payment, value in steps:
+        try:
+            if is_payment:
+                services.payment_record(
+                    actor=cast.staff, invoice=invoice, amount=value, paid_on=date(2026, 1, 5), method="check"
+                )
+            else:
+                services.invoice_waive(actor=cast.staff, invoice=invoice, amount=value, reason="r")
+        except ValidationError:
+            pass  # more than the balance: refused, nothing written
+        assert _open(invoice) == (selectors.invoice_balance(invoice) > 0)
+
+
+def test_the_migration_marks_invoices_settled_before_it(cast: Any) -> None:
+    """Invoices paid before the marker existed get the time of the entry that settled them."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    paid, waived, free, owing = (_invoice(cast, a) for a in ("100", "100", "0", "100"))
+    services.payment_record(
+        actor=cast.staff, invoice=paid, amount="100", paid_on=date(2026, 1, 3), method="check"
+    )
+    services.invoice_waive(actor=cast.staff, invoice=waived, amount="40", reason="r")
+    services.invoice_waive(actor=cast.staff, invoice=waived, amount="60", reason="r")
+    services.invoice_waive(actor=cast.staff, invoice=owing, amount="60", reason="r")
+    Invoice.objects.update(settled_at=None)
+    import_module("enrollment.migrations.0004_invoice_settled_at").mark_settled(apps, None)
+    marked = dict(Invoice.objects.values_list("pk", "settled_at"))
+    assert marked[paid.pk] == Payment.objects.get(invoice=paid).recorded_at
+    assert marked[waived.pk] == Waiver.objects.filter(invoice=waived).latest("at", "id").at
+    assert marked[free.pk] == free.created_at
+    assert marked[owing.pk] is None

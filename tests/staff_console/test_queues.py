@@ -252,3 +252,29 @@ def test_home_counts_are_cached_briefly_and_recounted_on_demand(cast: Any, setti
     assert len(cached.captured_queries) < len(QUEUES)
     fresh = {s.queue.key: s.count for s in client.get(url, {"fresh": "1"}).context["summaries"]}
     assert fresh["applications"] == 0 and first["applications"] == 1
+
+
+def test_the_unpaid_queue_reads_open_invoices_in_index_order_and_agrees_with_a_sorted_read(
+    cast: Any,
+) -> None:
+    """In its default order the unpaid queue is read from the open-invoice index (counted apart, people
+    joined for the page); asked for the same order explicitly it takes the general path. Both list the
+    same invoices, oldest first, and a settled one in neither."""
+    from enrollment import services
+    from enrollment.models import Invoice
+
+    people = seed(3)
+    settled = Invoice.objects.get(participant=people[1])
+    services.invoice_waive(actor=cast.staff, invoice=settled, amount=settled.amount - 1000, reason="r")
+    client = cast.client_for("staff")
+    url = reverse("staff_console:queue", args=["unpaid"])
+    with CaptureQueriesContext(connection) as ctx:
+        default = client.get(url).context
+    assert not any("OVER ()" in q["sql"] for q in ctx.captured_queries)  # no window count
+    explicit = client.get(url, {"sort": "issued_on"}).context
+    ids = [[row["item"].pk for row in c["rows"]] for c in (default, explicit)]
+    assert ids[0] == ids[1] and settled.pk not in ids[0] and len(ids[0]) == 2
+    assert default["page"].paginator.count == explicit["page"].paginator.count == 2
+    assert [row["participant_id"] for row in default["rows"]] == [
+        row["participant_id"] for row in explicit["rows"]
+    ]
