@@ -155,7 +155,7 @@ def _fidelity_missing(today: date) -> QuerySet[Any]:
 def _unpaid(today: date) -> QuerySet[Any]:
     # Open invoices by their settled marker (a partial index); the balance is annotated alone, so that
     # PostgreSQL sums the payments and waivers after the sort, for the page's rows only.
-    return invoices_with_balance_only(Invoice.objects.filter(settled_at__isnull=True))
+    return invoices_with_balance_only(Invoice.objects.filter(settled_on__isnull=True))
 
 
 def _ending(today: date) -> QuerySet[Any]:

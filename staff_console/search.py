@@ -87,7 +87,7 @@ def overdue_condition(today: date) -> Q:
         .annotate(ends_on=current_end_expression())
         .filter(ends_on__lt=today)
     )
-    unpaid = Invoice.objects.filter(participant=OuterRef("pk"), due_on__lt=today, settled_at__isnull=True)
+    unpaid = Invoice.objects.filter(participant=OuterRef("pk"), due_on__lt=today, settled_on__isnull=True)
     fidelity = FidelityAssignment.objects.filter(
         participant=OuterRef("pk"),
         submitted_at__isnull=True,

@@ -313,6 +313,7 @@ class InvoiceSerializer(serializers.ModelSerializer):
             "paid",
             "waived",
             "balance",
+            "settled_on",
             "payments",
             "waivers",
         ]

@@ -1,7 +1,7 @@
 """The fee ledger: invoices, and the payments and waivers against them.
 
-Balances are derived from the ledger, never stored. An invoice records one fact about them: when its
-balance reached zero (`settled_at`). Lists of open invoices (the staff's unpaid queue, its count, the
+Balances are derived from the ledger, never stored. An invoice records one fact about them: the day its
+balance reached zero (`settled_on`). Lists of open invoices (the staff's unpaid queue, its count, the
 overdue search) read that marker from an index instead of summing every payment and waiver there is;
 it is written whenever a payment or waiver is saved, from the ledger's own sums."""
 
@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q, Sum
+from django.db.models import Max, Q, Sum
 from django.utils import timezone
 
 from .program import Enrollment
@@ -44,11 +44,12 @@ class Invoice(models.Model):
         null=True, blank=True, help_text="A continuation fee buys time once: when that time was recorded."
     )
     created_at = models.DateTimeField(default=timezone.now)
-    settled_at = models.DateTimeField(
+    settled_on = models.DateField(
         null=True,
         blank=True,
         editable=False,
-        help_text="When payments and waivers first covered the amount (empty while a balance is left).",
+        help_text="The day payments and waivers covered the amount: the latest date among them (empty "
+        "while a balance is left).",
     )
 
     class Meta:
@@ -57,7 +58,7 @@ class Invoice(models.Model):
             # The open invoices in the unpaid queue's order: a handful of index pages, however many
             # invoices have been settled over the years.
             models.Index(
-                fields=["issued_on", "id"], condition=Q(settled_at__isnull=True), name="invoice_open_by_issue"
+                fields=["issued_on", "id"], condition=Q(settled_on__isnull=True), name="invoice_open_by_issue"
             ),
         ]
         constraints = [
@@ -69,20 +70,26 @@ class Invoice(models.Model):
         return f"{self.get_kind_display()} ${self.amount} · {self.participant}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if self._state.adding and self.amount == 0 and self.settled_at is None:
-            self.settled_at = timezone.now()  # nothing to pay: settled as it is issued
+        if self._state.adding and self.amount == 0 and self.settled_on is None:
+            self.settled_on = self.issued_on  # nothing to pay: settled as it is issued
         super().save(*args, **kwargs)
 
     def refresh_settled(self) -> None:
-        """Set or clear `settled_at` from the ledger's sums (called after a payment or waiver is saved;
-        the ledger services hold the invoice's row lock then). The first settling time is kept."""
-        paid = self.payments.aggregate(total=Sum("amount"))["total"] or 0
-        waived = self.waivers.aggregate(total=Sum("amount"))["total"] or 0
-        settled = self.amount - paid - waived <= 0
-        marker = (self.settled_at or timezone.now()) if settled else None
-        if marker != self.settled_at:
-            Invoice.objects.filter(pk=self.pk).update(settled_at=marker)
-            self.settled_at = marker
+        """Set or clear `settled_on` from the ledger (called after a payment or waiver is saved; the
+        ledger services hold the invoice's row lock then). Settled: the latest payment date or waiver
+        day (in the current time zone, the recording staff member's); a day once set is kept."""
+        paid = self.payments.aggregate(total=Sum("amount"), last=Max("paid_on"))
+        waived = self.waivers.aggregate(total=Sum("amount"), last=Max("at"))
+        if self.amount - (paid["total"] or 0) - (waived["total"] or 0) > 0:
+            day = None
+        elif self.settled_on is not None:
+            day = self.settled_on
+        else:
+            days = [paid["last"], waived["last"] and timezone.localdate(waived["last"])]
+            day = max((d for d in days if d), default=self.issued_on)
+        if day != self.settled_on:
+            Invoice.objects.filter(pk=self.pk).update(settled_on=day)
+            self.settled_on = day
 
     @property
     def audit_subject_user(self) -> Any:

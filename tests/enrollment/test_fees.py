@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -154,28 +155,57 @@ def test_the_invoice_list_costs_the_same_at_1_and_at_50_invoices(cast: Any) -> N
 
 
 def _open(invoice: Invoice) -> bool:
-    return Invoice.objects.filter(pk=invoice.pk, settled_at__isnull=True).exists()
+    return Invoice.objects.filter(pk=invoice.pk, settled_on__isnull=True).exists()
+
+
+def _settled_on(invoice: Invoice) -> date | None:
+    return Invoice.objects.get(pk=invoice.pk).settled_on
 
 
 def test_an_invoice_is_marked_settled_when_its_balance_reaches_zero_and_not_before(cast: Any) -> None:
     invoice = _invoice(cast, "300")
     assert _open(invoice)
     services.payment_record(
-        actor=cast.staff, invoice=invoice, amount="200", paid_on=date(2026, 1, 10), method="check"
+        actor=cast.staff, invoice=invoice, amount="200", paid_on=date(2026, 1, 20), method="check"
     )
     assert _open(invoice)
-    services.invoice_waive(actor=cast.staff, invoice=invoice, amount="100", reason="hardship")
+    # The last entry is a back-dated cheque: settled on the latest date among the entries.
+    services.payment_record(
+        actor=cast.staff, invoice=invoice, amount="100", paid_on=date(2026, 1, 10), method="check"
+    )
+    assert _settled_on(invoice) == date(2026, 1, 20) and selectors.invoice_balance(invoice) == 0
     invoice.refresh_from_db()
-    assert invoice.settled_at is not None and selectors.invoice_balance(invoice) == 0
-    settled_at = invoice.settled_at
-    invoice.refresh_settled()  # recounting keeps the first settling time
-    assert Invoice.objects.get(pk=invoice.pk).settled_at == settled_at
+    invoice.refresh_settled()  # recounting keeps the day
+    assert _settled_on(invoice) == date(2026, 1, 20)
     # A refused overpayment changes nothing.
     with pytest.raises(ValidationError):
         services.payment_record(
-            actor=cast.staff, invoice=invoice, amount="1", paid_on=date(2026, 1, 11), method="check"
+            actor=cast.staff, invoice=invoice, amount="1", paid_on=date(2026, 1, 21), method="check"
         )
-    assert Invoice.objects.get(pk=invoice.pk).settled_at == settled_at
+    assert _settled_on(invoice) == date(2026, 1, 20)
+
+
+def test_a_waiver_settles_on_the_day_it_is_recorded(cast: Any) -> None:
+    invoice = _invoice(cast, "300")
+    services.payment_record(
+        actor=cast.staff, invoice=invoice, amount="200", paid_on=date(2026, 1, 10), method="check"
+    )
+    with time_machine.travel(datetime(2026, 2, 3, 15, 0, tzinfo=UTC), tick=False):
+        services.invoice_waive(actor=cast.staff, invoice=invoice, amount="100", reason="hardship")
+    assert _settled_on(invoice) == date(2026, 2, 3)
+
+
+def test_participants_see_the_day_an_invoice_was_settled(cast: Any) -> None:
+    invoice = _invoice(cast, "80")
+    page = cast.client_for("participant").get(reverse("enrollment:my_certification")).content.decode()
+    assert "$80.00" in page and ">settled<" not in page
+    services.payment_record(
+        actor=cast.staff, invoice=invoice, amount="80", paid_on=date(2026, 1, 9), method="card"
+    )
+    page = cast.client_for("participant").get(reverse("enrollment:my_certification")).content.decode()
+    assert ">settled<" in page and "2026-01-09</div>" in page
+    api = cast.client_for("participant").get(reverse("api:enrollment-invoice-detail", args=[invoice.pk]))
+    assert api.json()["settled_on"] == "2026-01-09" and api.json()["balance"] == "0.00"
 
 
 def test_an_invoice_with_nothing_to_pay_is_settled_as_it_is_issued(cast: Any) -> None:
@@ -212,7 +242,7 @@ def test_the_settled_marker_always_agrees_with_the_derived_balance(
 
 
 def test_the_migration_marks_invoices_settled_before_it(cast: Any) -> None:
-    """Invoices paid before the marker existed get the time of the entry that settled them."""
+    """Invoices paid before the marker existed get the latest date among their entries."""
     from importlib import import_module
 
     from django.apps import apps
@@ -221,13 +251,18 @@ def test_the_migration_marks_invoices_settled_before_it(cast: Any) -> None:
     services.payment_record(
         actor=cast.staff, invoice=paid, amount="100", paid_on=date(2026, 1, 3), method="check"
     )
-    services.invoice_waive(actor=cast.staff, invoice=waived, amount="40", reason="r")
-    services.invoice_waive(actor=cast.staff, invoice=waived, amount="60", reason="r")
+    services.payment_record(
+        actor=cast.staff, invoice=waived, amount="40", paid_on=date(2026, 1, 4), method="check"
+    )
+    with time_machine.travel(datetime(2026, 1, 6, 12, 0, tzinfo=UTC), tick=False):
+        services.invoice_waive(actor=cast.staff, invoice=waived, amount="60", reason="r")
     services.invoice_waive(actor=cast.staff, invoice=owing, amount="60", reason="r")
-    Invoice.objects.update(settled_at=None)
-    import_module("enrollment.migrations.0004_invoice_settled_at").mark_settled(apps, None)
-    marked = dict(Invoice.objects.values_list("pk", "settled_at"))
-    assert marked[paid.pk] == Payment.objects.get(invoice=paid).recorded_at
-    assert marked[waived.pk] == Waiver.objects.filter(invoice=waived).latest("at", "id").at
-    assert marked[free.pk] == free.created_at
-    assert marked[owing.pk] is None
+    Invoice.objects.update(settled_on=None)
+    import_module("enrollment.migrations.0004_invoice_settled_on").mark_settled(apps, None)
+    marked = dict(Invoice.objects.values_list("pk", "settled_on"))
+    assert marked == {
+        paid.pk: date(2026, 1, 3),
+        waived.pk: date(2026, 1, 6),
+        free.pk: free.issued_on,
+        owing.pk: None,
+    }

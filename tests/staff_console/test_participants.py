@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.services import audit_record
+from enrollment import services as fee_services
 from enrollment.models import Enrollment, Invoice, Organization, Payment
 from metrics_tokens.models import MetricReport, TokenAccount, TokenLedgerEntry
 from staff_console.record import SECTIONS
@@ -154,7 +155,11 @@ def test_record_shows_every_part(cast: Any) -> None:
     ).content.decode()
     assert "C1" in activity and "G" in activity
     fees = client.get(reverse("staff_console:participant_section", args=[user.pk, "fees"])).content.decode()
-    assert "Phase I fee" in fees and "2998.00" in fees
+    assert "Phase I fee" in fees and "2998.00" in fees and 'data-testid="settled"' not in fees
+    invoice = Invoice.objects.get(participant=user)
+    fee_services.invoice_waive(actor=cast.staff, invoice=invoice, amount="2998", reason="scholarship")
+    fees = client.get(reverse("staff_console:participant_section", args=[user.pk, "fees"])).content.decode()
+    assert f"settled {TODAY:%Y-%m-%d}" in fees  # the day of the waiver that settled it
     history = client.get(
         reverse("staff_console:participant_section", args=[user.pk, "history"])
     ).content.decode()

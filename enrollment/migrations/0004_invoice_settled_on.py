@@ -1,6 +1,6 @@
-"""Invoices record when their balance reached zero (settled_at), for lists of open invoices read from a
-partial index. Invoices already settled get the time of the last payment or waiver that settled them
-(their issue time when there was nothing to pay)."""
+"""Invoices record the day their balance reached zero (settled_on), for lists of open invoices read from
+a partial index. Invoices already settled get the latest date among their payments and waivers (the
+day they were issued when there was nothing to pay)."""
 
 from typing import Any
 
@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import migrations, models
 from django.db.models import Max, OuterRef, Subquery, Sum
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 
 def mark_settled(apps: Any, schema_editor: Any) -> None:
@@ -25,14 +26,15 @@ def mark_settled(apps: Any, schema_editor: Any) -> None:
     invoices = Invoice.objects.annotate(
         paid=Coalesce(of(Payment, Sum, "amount"), 0, output_field=money),
         waived=Coalesce(of(Waiver, Sum, "amount"), 0, output_field=money),
-        last_paid=of(Payment, Max, "recorded_at"),
+        last_paid=of(Payment, Max, "paid_on"),
         last_waived=of(Waiver, Max, "at"),
     )
     for invoice in invoices.iterator(chunk_size=1000):
         if invoice.amount - invoice.paid - invoice.waived > 0:
             continue
-        times = [t for t in (invoice.last_paid, invoice.last_waived) if t is not None]
-        Invoice.objects.filter(pk=invoice.pk).update(settled_at=max(times) if times else invoice.created_at)
+        days = [invoice.last_paid, invoice.last_waived and timezone.localdate(invoice.last_waived)]
+        day = max((d for d in days if d), default=invoice.issued_on)
+        Invoice.objects.filter(pk=invoice.pk).update(settled_on=day)
 
 
 class Migration(migrations.Migration):
@@ -44,11 +46,12 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddField(
             model_name="invoice",
-            name="settled_at",
-            field=models.DateTimeField(
+            name="settled_on",
+            field=models.DateField(
                 blank=True,
                 editable=False,
-                help_text="When payments and waivers first covered the amount (empty while a balance is left).",
+                help_text="The day payments and waivers covered the amount: the latest date among them "
+                "(empty while a balance is left).",
                 null=True,
             ),
         ),
@@ -56,7 +59,7 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="invoice",
             index=models.Index(
-                condition=models.Q(("settled_at__isnull", True)),
+                condition=models.Q(("settled_on__isnull", True)),
                 fields=["issued_on", "id"],
                 name="invoice_open_by_issue",
             ),
