@@ -7,6 +7,7 @@ it is written whenever a payment or waiver is saved, from the ledger's own sums.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -15,6 +16,11 @@ from django.db.models import Max, Q, Sum
 from django.utils import timezone
 
 from .program import Enrollment
+
+
+def _money(value: Any) -> Decimal:
+    """An amount as given to a model (a Decimal from the services, or a string or number elsewhere)."""
+    return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
 class InvoiceKind(models.TextChoices):
@@ -70,7 +76,7 @@ class Invoice(models.Model):
         return f"{self.get_kind_display()} ${self.amount} · {self.participant}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if self._state.adding and self.amount == 0 and self.settled_on is None:
+        if self._state.adding and self.settled_on is None and _money(self.amount) == 0:
             self.settled_on = self.issued_on  # nothing to pay: settled as it is issued
         super().save(*args, **kwargs)
 
@@ -80,7 +86,7 @@ class Invoice(models.Model):
         day (in the current time zone, the recording staff member's); a day once set is kept."""
         paid = self.payments.aggregate(total=Sum("amount"), last=Max("paid_on"))
         waived = self.waivers.aggregate(total=Sum("amount"), last=Max("at"))
-        if self.amount - (paid["total"] or 0) - (waived["total"] or 0) > 0:
+        if _money(self.amount) - (paid["total"] or 0) - (waived["total"] or 0) > 0:
             day = None
         elif self.settled_on is not None:
             day = self.settled_on

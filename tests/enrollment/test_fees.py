@@ -266,3 +266,15 @@ def test_the_migration_marks_invoices_settled_before_it(cast: Any) -> None:
         free.pk: free.issued_on,
         owing.pk: None,
     }
+
+
+def test_amounts_given_as_text_are_marked_the_same(cast: Any) -> None:
+    free = Invoice.objects.create(
+        participant=cast.participant, kind="other", amount="0.00", description="x", issued_on=date(2026, 1, 1)
+    )
+    owed = Invoice.objects.create(
+        participant=cast.participant, kind="other", amount="5", description="y", issued_on=date(2026, 1, 1)
+    )
+    assert free.settled_on == date(2026, 1, 1) and _open(owed)
+    Payment.objects.create(invoice=owed, amount="5", paid_on=date(2026, 1, 2), method="cash")
+    assert _settled_on(owed) == date(2026, 1, 2)
