@@ -29,12 +29,15 @@ def mark_settled(apps: Any, schema_editor: Any) -> None:
         last_paid=of(Payment, Max, "paid_on"),
         last_waived=of(Waiver, Max, "at"),
     )
+    days_of: dict[int, Any] = {}  # id: settled day, written once the reading is done
     for invoice in invoices.iterator(chunk_size=1000):
         if invoice.amount - invoice.paid - invoice.waived > 0:
             continue
         days = [invoice.last_paid, invoice.last_waived and timezone.localdate(invoice.last_waived)]
-        day = max((d for d in days if d), default=invoice.issued_on)
-        Invoice.objects.filter(pk=invoice.pk).update(settled_on=day)
+        days_of[invoice.pk] = max((d for d in days if d), default=invoice.issued_on)
+    Invoice.objects.bulk_update(
+        [Invoice(pk=pk, settled_on=day) for pk, day in days_of.items()], ["settled_on"], batch_size=1000
+    )
 
 
 class Migration(migrations.Migration):
