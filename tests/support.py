@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
 from typing import Any
 
@@ -74,3 +76,21 @@ def restore_program_data() -> None:
 
     for dotted in PROGRAM_DATA_MIGRATIONS:
         import_module(dotted).seed(django_apps, None)
+
+
+def hold_after_reading(monkeypatch: Any, owner: Any, name: str, parties: int) -> None:
+    """Replace `owner.name` (a function that reads what a racer then decides on: a balance, a count)
+    with one that, after reading, waits until `parties` racers have read. The races without their
+    lock then interleave on any machine: a sleep only widens the window, and on a loaded machine the
+    racers can still arrive one after another and the unlocked race pass by luck. A racer that never
+    arrives breaks the barrier after ten seconds and the rest go on."""
+    real = getattr(owner, name)
+    barrier = threading.Barrier(parties, timeout=10)
+
+    def held(*args: Any, **kwargs: Any) -> Any:
+        value = real(*args, **kwargs)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            barrier.wait()
+        return value
+
+    monkeypatch.setattr(owner, name, held)

@@ -19,6 +19,7 @@ from enrollment import selectors, services
 from enrollment.models import Enrollment, Invoice, Payment
 from enrollment.services import fees
 from tests.enrollment.factories import submitted_application
+from tests.support import hold_after_reading
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -100,7 +101,7 @@ def test_one_full_payment_wins_the_race(cast: Any, monkeypatch: Any) -> None:
 
 def test_without_the_lock_the_race_overpays(cast: Any, monkeypatch: Any) -> None:
     invoice = _invoice(cast)
-    _widen_the_window(monkeypatch)
+    hold_after_reading(monkeypatch, fees, "_balance_locked", RACERS)
     monkeypatch.setattr(Invoice.objects, "select_for_update", lambda *a, **k: Invoice.objects.all())
     _race(_pay(cast, invoice))
     assert Payment.objects.count() > 1  # the bug the lock prevents

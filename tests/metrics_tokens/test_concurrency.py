@@ -19,7 +19,7 @@ from accounts.services import api_token_create
 from metrics_tokens import selectors
 from metrics_tokens.models import MetricReport, TokenLedgerEntry
 from metrics_tokens.services import tokens, tokens_adjust
-from tests.support import make_user
+from tests.support import hold_after_reading, make_user
 
 from .conftest import open_enrollment
 
@@ -108,7 +108,7 @@ def test_twenty_requests_race_for_the_last_token_and_exactly_one_wins(cast: Any,
 
 def test_without_the_lock_the_same_race_spends_the_token_several_times(cast: Any, monkeypatch: Any) -> None:
     secret = _one_token_left(cast)
-    _widen_the_window(monkeypatch)
+    hold_after_reading(monkeypatch, tokens, "balance_of", RACERS)
     monkeypatch.setattr(tokens, "_lock_account", lambda account_id: None)
     statuses = _race(secret)
     winners = statuses.count(201)

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from study_groups.models import Membership, MembershipStatus
 from study_groups.services import membership_add, roster
+from tests.support import hold_after_reading
 
 from . import factories as f
 
@@ -67,6 +68,6 @@ def test_only_one_racer_gets_the_last_place(cast: Any, monkeypatch: Any) -> None
 
 
 def test_without_the_group_lock_the_race_overfills_the_group(cast: Any, monkeypatch: Any) -> None:
-    _widen_the_window(monkeypatch)
+    hold_after_reading(monkeypatch, roster, "active_count", RACERS)
     monkeypatch.setattr(roster, "_lock_groups", lambda *groups: None)
     assert _race(cast) > 1
