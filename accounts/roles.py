@@ -12,6 +12,8 @@ from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import Exists, OuterRef
 
+from .sql import CompiledOnce
+
 
 class Role(models.TextChoices):
     PARTICIPANT = "participant", "Participant"
@@ -101,6 +103,19 @@ def user_roles(user: Any) -> frozenset[str]:
     return cached
 
 
+def _roles_and_mfa_of(pk: int) -> Any:
+    return (
+        get_user_model()
+        .objects.filter(pk=pk)
+        .annotate(mfa=Exists(Authenticator.objects.filter(user_id=OuterRef("pk"))))
+        .values_list("mfa", "groups__name")
+        .order_by()
+    )
+
+
+_ROLES_AND_MFA = CompiledOnce(_roles_and_mfa_of)  # asked on every staff page
+
+
 def user_roles_and_mfa(user: Any) -> tuple[frozenset[str], bool]:
     """A signed-in user's roles and whether they have multi-factor authentication set up, in one
     query (staff pages need both on every request). MFA counts as allauth's default adapter counts it
@@ -109,12 +124,7 @@ def user_roles_and_mfa(user: Any) -> tuple[frozenset[str], bool]:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return frozenset(), False
     if not hasattr(user, "_nmt_mfa"):
-        rows = list(
-            get_user_model()
-            .objects.filter(pk=user.pk)
-            .annotate(mfa=Exists(Authenticator.objects.filter(user_id=OuterRef("pk"))))
-            .values_list("mfa", "groups__name")
-        )
+        rows = _ROLES_AND_MFA.rows(user.pk)
         user._nmt_roles = frozenset(name for _mfa, name in rows if name)
         user._nmt_mfa = bool(rows and rows[0][0])
     return user._nmt_roles, user._nmt_mfa

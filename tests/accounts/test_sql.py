@@ -9,7 +9,7 @@ from django.db import connection
 from django.db.models import F
 
 from accounts.models import User
-from accounts.sql import IdIn, ids_condition
+from accounts.sql import CompiledOnce, IdIn, ids_condition
 from tests.support import make_user
 
 pytestmark = pytest.mark.django_db
@@ -42,3 +42,35 @@ def test_a_long_list_is_one_parameter_on_postgresql(people: list[User]) -> None:
 def test_ids_are_whole_numbers_only() -> None:
     with pytest.raises((TypeError, ValueError)):
         IdIn(F("pk"), ["1); DROP TABLE x; --"])  # type: ignore[list-item]
+
+
+def test_a_list_hidden_from_the_planner_matches_the_same_ids(people: list[User]) -> None:
+    wanted = [people[1].pk, people[4].pk, 10**12]
+    hidden = User.objects.filter(IdIn(F("pk"), wanted, estimated=False))
+    assert set(hidden.values_list("pk", flat=True)) == {people[1].pk, people[4].pk}
+    sql, params = ids_condition("id", wanted, connection.vendor, estimated=False)
+    if connection.vendor == "postgresql":
+        assert "(SELECT %s::bigint[])" in sql and len(params) == 1
+    assert not User.objects.filter(IdIn(F("pk"), [], estimated=False)).exists()
+
+
+def test_a_query_compiled_once_answers_as_the_orm_does_for_each_value(people: list[User]) -> None:
+    built: list[int] = []
+
+    def names_of(pk: int) -> Any:
+        built.append(pk)
+        return User.objects.filter(pk=pk).values_list("email", "is_active").order_by()
+
+    query = CompiledOnce(names_of)
+    for person in people[:3]:
+        assert query.rows(person.pk) == [(person.email, True)]
+    assert query.rows(10**12) == []
+    assert len(built) == 1  # compiled for the first value only
+
+
+def test_a_compiled_query_needs_its_value_exactly_once() -> None:
+    never = CompiledOnce(lambda pk: User.objects.filter(is_active=True).values_list("pk"))
+    twice = CompiledOnce(lambda pk: User.objects.filter(pk=pk, id__lte=pk).values_list("pk"))
+    for query in (never, twice):
+        with pytest.raises(ValueError, match="must appear once"):
+            query.rows(1)
