@@ -15,7 +15,7 @@ from django.db.models import BooleanField, CharField, Exists, F, OuterRef, Q, Qu
 from django.db.models.expressions import RawSQL
 
 from accounts.roles import Role
-from accounts.sql import IdIn
+from accounts.sql import CompiledOnce, IdIn
 from enrollment.models import OPEN_STATUSES, Enrollment, Invoice, License, ParticipantProfile
 from metrics_tokens.models import FidelityAssignment
 from study_groups.models import Membership
@@ -102,15 +102,9 @@ def overdue_condition(today: date) -> Q:
 TEXT_MATCH_CAP = 2000  # more matches than this: filter with subqueries instead of an id list
 
 
-def _word_matches(word: str) -> list[int] | None:
-    """PostgreSQL: the users with a word in their name or e-mail (or legal name) that starts with
-    `word`, from the full-text indexes of migration 0003 (a handful of index pages, whatever the
-    number of participants). None elsewhere, or when nothing starts with it."""
-    if connection.vendor != "postgresql":
-        return None
-    query = prefix_query(word)
-    if query is None:
-        return None
+def _word_match_query(query: str) -> QuerySet[Any]:
+    """The ids of users with a word in their name or e-mail, or in their legal name, matching the
+    tsquery `query` (at most TEXT_MATCH_CAP + 1 of them)."""
     User = get_user_model()
     users = (
         # Constant SQL from search_sql.py; the typed word is a query parameter.
@@ -125,7 +119,22 @@ def _word_matches(word: str) -> list[int] | None:
         .order_by()
         .values_list("user_id", flat=True)
     )
-    ids = list(users.union(profiles)[: TEXT_MATCH_CAP + 1])
+    return users.union(profiles)[: TEXT_MATCH_CAP + 1]
+
+
+_WORD_MATCHES = CompiledOnce(_word_match_query)  # one query per searched word
+
+
+def _word_matches(word: str) -> list[int] | None:
+    """PostgreSQL: the users with a word in their name or e-mail (or legal name) that starts with
+    `word`, from the full-text indexes of migration 0003 (a handful of index pages, whatever the
+    number of participants). None elsewhere, or when nothing starts with it."""
+    if connection.vendor != "postgresql":
+        return None
+    query = prefix_query(word)
+    if query is None:
+        return None
+    ids = [row[0] for row in _WORD_MATCHES.rows(query)]
     return ids or None
 
 
