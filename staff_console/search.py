@@ -4,16 +4,29 @@ mentor, overdue. On PostgreSQL the text filters use the GIN trigram indexes of m
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.core.paginator import Page
 from django.db import connection
-from django.db.models import BooleanField, CharField, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    CharField,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Window,
+)
 from django.db.models.expressions import RawSQL
 
+from accounts.pagination import MAX_OFFSET, TOTAL, page_number, page_of, page_of_rows
 from accounts.roles import Role
 from accounts.sql import CompiledOnce, IdIn
 from enrollment.models import OPEN_STATUSES, Enrollment, Invoice, License, ParticipantProfile
@@ -171,15 +184,19 @@ def _text_condition(word: str) -> tuple[Q, list[int] | None]:
 def search_participants(criteria: SearchCriteria, today: date) -> QuerySet[Any]:
     """The participants matching every criterion (each text word in some name or the e-mail; one
     query per word, at most five, finds its matches first)."""
-    conditions = []
+    return _search_query(criteria, today, [_text_condition(word) for word in criteria.text.split()[:5]])
+
+
+def _search_query(
+    criteria: SearchCriteria, today: date, words: list[tuple[Q, list[int] | None]]
+) -> QuerySet[Any]:
+    """search_participants once each text word's condition is known (and its matches, when listed)."""
     within: set[int] | None = None
-    for word in criteria.text.split()[:5]:
-        condition, ids = _text_condition(word)
-        conditions.append(condition)
+    for _condition, ids in words:
         if ids is not None:
             within = set(ids) if within is None else within & set(ids)
     qs = participants_base(sorted(within) if within is not None else None)
-    for condition in conditions:
+    for condition, _ids in words:
         qs = qs.filter(condition)
     if criteria.license_number:
         qs = qs.filter(
@@ -209,6 +226,43 @@ def search_participants(criteria: SearchCriteria, today: date) -> QuerySet[Any]:
     if criteria.overdue:
         qs = qs.filter(overdue_condition(today))
     return qs.order_by("last_name", "first_name", "email", "pk")
+
+
+def _one_word_page(ids: list[int], offset: int, limit: int, fields: tuple[str, ...]) -> QuerySet[Any]:
+    """A page of the participants among `ids`, one searched word's matches and no other criterion:
+    what search_page reads with SQL compiled once."""
+    found = _search_query(SearchCriteria(), date.min, [(Q(IdIn(F("pk"), ids)), ids)])
+    return found.values(*fields).annotate(**{TOTAL: Window(Count("*"))})[offset : offset + limit]
+
+
+_ONE_WORD_PAGES = CompiledOnce(_one_word_page)
+
+
+def search_page(
+    criteria: SearchCriteria, today: date, number: Any, per_page: int, fields: tuple[str, ...]
+) -> Page:
+    """Page `number` of search_participants(criteria, today).values(*fields), as page_of reads it.
+
+    The commonest search, one word and nothing else, whose matches the full-text index lists, is read
+    with SQL compiled once per page offset (accounts.sql.CompiledOnce): building and compiling the
+    queryset, five subqueries, took 6 ms against the database's 3 ms. A page past the end, and every
+    other search, go through the ORM."""
+    words = criteria.text.split()[:5]
+    if len(words) == 1 and replace(criteria, text="").empty and connection.vendor == "postgresql":
+        condition, ids = _text_condition(words[0])
+        offset = (page_number(number) - 1) * per_page
+        if ids and offset <= MAX_OFFSET:
+            rows = _ONE_WORD_PAGES.dicts(ids, offset, per_page, fields)
+            if rows:
+                return page_of_rows(rows, page_number(number), per_page)
+            # Past the end (an old link), or no participant among the matches: counted, and the last
+            # page shown, by the ORM.
+            found = _search_query(criteria, today, [(condition, ids)])
+            return page_of(found.values(*fields), number, per_page, known_empty=True)
+        found = _search_query(criteria, today, [(condition, ids)])
+    else:
+        found = search_participants(criteria, today)
+    return page_of(found.values(*fields), number, per_page)
 
 
 def mentors() -> QuerySet[Any]:

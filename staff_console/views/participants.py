@@ -12,13 +12,12 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.access import staff_required
 from accounts.html import text
-from accounts.pagination import page_of
 from accounts.urlcache import reverse_id
 from enrollment.models import EnrollmentStatus, Phase
 
 from .. import record
 from ..forms import LicenseSearchForm, SearchForm
-from ..search import search_participants
+from ..search import search_page
 
 PAGE_SIZE = 50
 # A results page reads these columns only (no model instances: the busiest page of the console).
@@ -86,8 +85,7 @@ def search(request: HttpRequest) -> HttpResponse:
     page = None
     rows: list[dict[str, Any]] = []
     if criteria is not None and not criteria.empty:
-        found = search_participants(criteria, today).values(*RESULT_FIELDS)
-        page = page_of(found, request.GET.get("page"), PAGE_SIZE)
+        page = search_page(criteria, today, request.GET.get("page"), PAGE_SIZE, RESULT_FIELDS)
         rows = [_result_row(r) for r in page.object_list]
     context: dict[str, Any] = {
         "form": form,

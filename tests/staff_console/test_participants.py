@@ -272,3 +272,52 @@ def test_search_indexes_keep_no_pending_list(cast: Any) -> None:
         options = dict(cursor.fetchall())
     assert sorted(options) == sorted(names)
     assert all(opts and "fastupdate=off" in opts for opts in options.values()), options
+
+
+def test_a_one_word_search_page_read_with_compiled_sql_is_the_orms_page(cast: Any) -> None:
+    """search_page reads one-word searches with SQL compiled once (PostgreSQL): every page, the count,
+    a page past the end and a page that is not a number come out as the ORM's page_of gives them."""
+    from accounts.pagination import page_of
+    from staff_console import search
+    from staff_console.views.participants import RESULT_FIELDS
+    from tests.support import make_user
+
+    for n in range(1, 13):
+        participant(n)
+    make_user("newcomer@example.org", ["participant"], first_name="Nova", last_name="Quill")
+    make_user("mentor-q@example.org", ["mentor"], first_name="Nova", last_name="Quarry")
+    search._ONE_WORD_PAGES._compiled.clear()
+    for text in ("last0", "first1", "nova", "ast01", "zzz", "p1@example"):
+        criteria = search.SearchCriteria(text=text)
+        for number in (1, 2, 3, 4, "x", None, 99):
+            with CaptureQueriesContext(connection) as compiled_queries:
+                page = search.search_page(criteria, TODAY, number, 5, RESULT_FIELDS)
+            with CaptureQueriesContext(connection) as orm_queries:
+                expected = page_of(
+                    search.search_participants(criteria, TODAY).values(*RESULT_FIELDS), number, 5
+                )
+            assert list(page.object_list) == list(expected.object_list), (text, number)
+            assert (page.number, page.paginator.count) == (expected.number, expected.paginator.count)
+            assert len(compiled_queries) == len(orm_queries), (text, number)
+    if connection.vendor == "postgresql":
+        assert search._ONE_WORD_PAGES._compiled  # the compiled path answered
+    assert (
+        search.search_page(search.SearchCriteria(text="last0"), TODAY, 3, 5, RESULT_FIELDS).paginator.count
+        == 12
+    )
+
+
+def test_searches_with_other_criteria_page_through_the_orm(cast: Any) -> None:
+    from staff_console import search
+    from staff_console.views.participants import RESULT_FIELDS
+
+    seed(3)
+    criteria = search.SearchCriteria(text="last00", phase="phase1")
+    search._ONE_WORD_PAGES._compiled.clear()
+    page = search.search_page(criteria, TODAY, 1, 50, RESULT_FIELDS)
+    assert [row["email"] for row in page.object_list] == [
+        "p1@example.org",
+        "p2@example.org",
+        "p3@example.org",
+    ]
+    assert not search._ONE_WORD_PAGES._compiled
