@@ -9,6 +9,7 @@ the view name, the script prefix and the URL configuration only, and all three a
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Any
 
 from django.urls import get_script_prefix, get_urlconf, reverse
@@ -36,3 +37,10 @@ def reverse_id(viewname: str, pk: int) -> str:
     """reverse(viewname, args=[pk]) for a URL whose one argument is an integer id."""
     head, tail = _id_url_parts(viewname, get_script_prefix(), get_urlconf())
     return f"{head}{int(pk)}{tail}"
+
+
+def id_url(viewname: str) -> Callable[[int], str]:
+    """reverse_id for one view name, worked out now: for a page that links every row to it (looking up
+    the script prefix and URL configuration took 10 µs a call, a tenth of a queue row)."""
+    head, tail = _id_url_parts(viewname, get_script_prefix(), get_urlconf())
+    return lambda pk: f"{head}{int(pk)}{tail}"

@@ -17,7 +17,7 @@ from accounts.access import staff_required
 from accounts.errors import DomainError
 from accounts.html import text
 from accounts.pagination import page_of
-from accounts.urlcache import reverse_id
+from accounts.urlcache import id_url
 from enrollment.models import Phase
 from study_groups.models import StudyGroup
 
@@ -36,35 +36,46 @@ def _queue_or_404(key: str) -> q.QueueDef:
     return queue
 
 
-def _row(work: q.QueueDef, item: Any, number: int, tz: Any) -> dict[str, Any]:
-    """One queue row, its cells rendered here once and escaped one by one (a page has fifty rows of up
-    to ten cells, and the template engine, or format_html per cell, costs more than the queries do)."""
-    values = q.row_values(work, item)
-    participant_id = work.participant_of(item).pk
-    pk = int(item.pk)
-    cells = ['<tr data-testid="queue-row">']
-    if work.remindable or work.assignable:
-        cells.append(
-            f'<td><input class="form-check-input" type="checkbox" name="ids" value="{pk}" id="pick-{pk}" '
-            f'aria-label="Choose row {int(number)}"></td>'
+class _RowMaker:
+    """A page's queue rows, their cells rendered here once and escaped one by one (a page has fifty
+    rows of up to ten cells, and the template engine, or format_html per cell, costs more than the
+    queries do); the links' URLs are worked out once for the page."""
+
+    def __init__(self, work: q.QueueDef) -> None:
+        self.work = work
+        self.tz = timezone.get_current_timezone()
+        self.participant_url = id_url("staff_console:participant")
+        self.link = work.links()
+        self.choosable = work.remindable or work.assignable
+        self.other_columns = work.columns[1:]
+
+    def __call__(self, item: Any, number: int) -> dict[str, Any]:
+        work = self.work
+        values = q.row_values(work, item)
+        participant_id = work.participant_of(item).pk
+        pk = int(item.pk)
+        cells = ['<tr data-testid="queue-row">']
+        if self.choosable:
+            cells.append(
+                f'<td><input class="form-check-input" type="checkbox" name="ids" value="{pk}" id="pick-{pk}" '
+                f'aria-label="Choose row {int(number)}"></td>'
+            )
+        cells.append(f'<td><a href="{text(self.participant_url(participant_id))}">{text(values[0])}</a></td>')
+        cells.extend(
+            f'<td class="text-nowrap">{text(value)}</td>' if column.nowrap else f"<td>{text(value)}</td>"
+            for column, value in zip(self.other_columns, values[1:], strict=True)
         )
-    participant_url = reverse_id("staff_console:participant", participant_id)
-    cells.append(f'<td><a href="{text(participant_url)}">{text(values[0])}</a></td>')
-    cells.extend(
-        f'<td class="text-nowrap">{text(value)}</td>' if column.nowrap else f"<td>{text(value)}</td>"
-        for column, value in zip(work.columns[1:], values[1:], strict=True)
-    )
-    # As the template's date filter shows it: a time in the viewer's time zone.
-    waiting = item.waiting
-    if isinstance(waiting, datetime):
-        waiting = waiting.astimezone(tz)
-    cells.append(f'<td class="text-nowrap">{waiting.strftime("%Y-%m-%d") if waiting else ""}</td>')
-    cells.append(
-        f'<td class="text-nowrap"><a class="btn btn-sm btn-outline-primary" href="{text(work.link(item))}">'
-        f"{text(work.link_label)}</a></td></tr>"
-    )
-    html = mark_safe("".join(cells))  # every value above is escaped
-    return {"item": item, "values": values, "participant_id": participant_id, "html": html}
+        # As the template's date filter shows it: a time in the viewer's time zone.
+        waiting = item.waiting
+        if isinstance(waiting, datetime):
+            waiting = waiting.astimezone(self.tz)
+        cells.append(f'<td class="text-nowrap">{waiting.strftime("%Y-%m-%d") if waiting else ""}</td>')
+        cells.append(
+            f'<td class="text-nowrap"><a class="btn btn-sm btn-outline-primary" href="{text(self.link(item))}">'
+            f"{text(work.link_label)}</a></td></tr>"
+        )
+        html = mark_safe("".join(cells))  # every value above is escaped
+        return {"item": item, "values": values, "participant_id": participant_id, "html": html}
 
 
 @staff_required
@@ -85,8 +96,8 @@ def queue(request: HttpRequest, key: str) -> HttpResponse:
         PAGE_SIZE,
         ordered_by_index=q.ordered_by_index(work, request.GET),
     )
-    tz = timezone.get_current_timezone()
-    rows = [_row(work, item, n, tz) for n, item in enumerate(page.object_list, start=1)]
+    row = _RowMaker(work)
+    rows = [row(item, n) for n, item in enumerate(page.object_list, start=1)]
     sort = request.GET.get("sort", "")
     context: dict[str, Any] = {
         "queue": work,
