@@ -5,11 +5,13 @@ more to bind and parse than the query takes to run); elsewhere a plain IN list."
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Lookup, QuerySet
+from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
 
 
 def ids_condition(
@@ -60,8 +62,21 @@ class IdIn(Lookup):
 # within a 32-bit integer column's range (Django answers a lookup beyond it without SQL); none is
 # like a query's constants. A list of ids is found as the array literal that ids_condition makes.
 _MARKER_ID = 2_147_480_519
-_MARKERS: dict[type, Any] = {int: _MARKER_ID, str: "nmt-cert:compiled-once:marker", list: [_MARKER_ID]}
+_MARKERS: dict[type, Any] = {
+    int: _MARKER_ID,
+    str: "nmt-cert:compiled-once:marker",
+    list: [_MARKER_ID],
+    type(None): None,
+}
 _KEPT_SHAPES = 128  # compiled statements kept per query (a shape is, say, a page's offset)
+
+
+@dataclass(frozen=True)
+class _Statement:
+    sql: str
+    params: tuple[Any, ...]
+    at: tuple[int, ...]  # where the value goes among the parameters
+    compiler: Any  # the ORM's compiler, which knows how to turn the rows into model instances
 
 
 class CompiledOnce:
@@ -70,59 +85,108 @@ class CompiledOnce:
     three times what the database took (1.8 ms against 0.5 ms for a staff member's roles, 1.6 ms
     against 0.7 ms for the participants a search word finds, 6 ms against 3 ms for a page of them).
 
-    `build(value, *shape)` returns the queryset for one value: a whole number, a text, or (on
-    PostgreSQL) a list of ids given to IdIn. The value must be among the compiled query's parameters;
-    wherever it appears, each request's value takes its place. `shape` is what changes the statement
-    itself (a page's offset, the columns): each shape is compiled once.
+    `build(value, *shape)` returns the queryset for one value: a whole number, a text, (on
+    PostgreSQL) a list of ids given to IdIn, or None for a query that takes no value. The value must
+    be among the compiled query's parameters; wherever it appears, each request's value takes its
+    place. `shape` is what changes the statement itself (a page's offset, the columns, the day): each
+    shape is compiled once.
 
-    Rows come as the database driver gives them, without the ORM's field converters: for ids, names,
-    codes and flags, not for dates or decimals on SQLite."""
+    `rows` and `dicts` give the rows as the database driver gives them, without the ORM's field
+    converters (for ids, names, codes and flags); `instances` gives model instances as iterating the
+    queryset would; `count` the number of rows."""
 
     def __init__(self, build: Callable[..., QuerySet[Any]]) -> None:
         self._build = build
-        self._compiled: dict[tuple[Any, ...], tuple[str, tuple[Any, ...], tuple[int, ...]]] = {}
+        self._compiled: dict[tuple[Any, ...], _Statement] = {}
 
-    def _statement(
-        self, using: str, kind: type, shape: tuple[Any, ...]
-    ) -> tuple[str, tuple[Any, ...], tuple[int, ...]]:
-        key = (using, kind, *shape)
-        compiled = self._compiled.get(key)
-        if compiled is not None:
-            return compiled
-        if kind is list and connections[using].vendor != "postgresql":
+    def _statement(self, using: str, kind: type, shape: tuple[Any, ...], counted: bool = False) -> _Statement:
+        key = (using, kind, counted, *shape)
+        statement = self._compiled.get(key)
+        connection = connections[using]
+        if statement is not None and statement.compiler.connection is connection:
+            return statement
+        if kind is list and connection.vendor != "postgresql":
             raise ValueError("a list of ids is one parameter on PostgreSQL only")
         marker = _MARKERS[kind]
-        sql, params = self._build(marker, *shape).query.get_compiler(using=using).as_sql()
-        found = _array_literal(marker) if kind is list else marker
-        at = tuple(i for i, p in enumerate(params) if type(p) is type(found) and p == found)
-        if not at:
-            raise ValueError("the query's value must appear among its parameters")
+        queryset = self._build(marker, *shape)
+        if counted:
+            queryset = queryset.order_by().values("pk")
+        compiler = queryset.query.get_compiler(using=using)
+        sql, params = compiler.as_sql()
+        if counted:
+            sql = f"SELECT COUNT(*) FROM ({sql}) counted"  # noqa: S608 # the ORM's own statement
+        at: tuple[int, ...] = ()
+        if kind is not type(None):
+            found = _array_literal(marker) if kind is list else marker
+            at = tuple(i for i, p in enumerate(params) if type(p) is type(found) and p == found)
+            if not at:
+                raise ValueError("the query's value must appear among its parameters")
         if len(self._compiled) >= _KEPT_SHAPES:
             self._compiled.clear()
-        compiled = self._compiled[key] = (sql, tuple(params), at)
-        return compiled
+        statement = self._compiled[key] = _Statement(sql, tuple(params), at, compiler)
+        return statement
 
-    def _execute(self, cursor: Any, using: str, value: Any, shape: tuple[Any, ...]) -> None:
-        kind = list if isinstance(value, list) else str if isinstance(value, str) else int
-        sql, params, at = self._statement(using, kind, shape)
-        given = _array_literal(value) if kind is list else kind(value)
-        values = list(params)
-        for i in at:
-            values[i] = given
-        cursor.execute(sql, values)
+    def _execute(
+        self, cursor: Any, using: str, value: Any, shape: tuple[Any, ...], counted: bool = False
+    ) -> _Statement:
+        kind: type = (
+            type(None)
+            if value is None
+            else list
+            if isinstance(value, list)
+            else str
+            if isinstance(value, str)
+            else int
+        )
+        statement = self._statement(using, kind, shape, counted)
+        values = list(statement.params)
+        if statement.at:
+            given = _array_literal(value) if kind is list else kind(value)
+            for i in statement.at:
+                values[i] = given
+        cursor.execute(statement.sql, values)
+        return statement
 
-    def rows(
-        self, value: int | str | list[int], *shape: Any, using: str = DEFAULT_DB_ALIAS
-    ) -> list[tuple[Any, ...]]:
+    def rows(self, value: Any, *shape: Any, using: str = DEFAULT_DB_ALIAS) -> list[tuple[Any, ...]]:
         with connections[using].cursor() as cursor:
             self._execute(cursor, using, value, shape)
             return list(cursor.fetchall())
 
-    def dicts(
-        self, value: int | str | list[int], *shape: Any, using: str = DEFAULT_DB_ALIAS
-    ) -> list[dict[str, Any]]:
+    def dicts(self, value: Any, *shape: Any, using: str = DEFAULT_DB_ALIAS) -> list[dict[str, Any]]:
         """The rows as dictionaries keyed by the statement's column names (a values() query's keys)."""
         with connections[using].cursor() as cursor:
             self._execute(cursor, using, value, shape)
             names = [column[0] for column in cursor.description]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def count(self, value: Any, *shape: Any, using: str = DEFAULT_DB_ALIAS) -> int:
+        """How many rows the queryset has (it must not be sliced)."""
+        with connections[using].cursor() as cursor:
+            self._execute(cursor, using, value, shape, counted=True)
+            return int(cursor.fetchone()[0])
+
+    def instances(self, value: Any, *shape: Any, using: str = DEFAULT_DB_ALIAS) -> list[Any]:
+        """Model instances, with their select_related rows and annotations, as iterating the queryset
+        gives them (Django's ModelIterable, from the compiler kept with the statement); no prefetches."""
+        with connections[using].cursor() as cursor:
+            statement = self._execute(cursor, using, value, shape)
+            fetched = cursor.fetchall()
+        compiler = statement.compiler
+        select, klass_info, annotation_col_map = (
+            compiler.select,
+            compiler.klass_info,
+            compiler.annotation_col_map,
+        )
+        model_cls = klass_info["model"]
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        init_list = [f[0].target.attname for f in select[start:end]]
+        related_populators = get_related_populators(klass_info, select, using)
+        objects = []
+        for row in compiler.results_iter([fetched]):
+            obj = model_cls.from_db(using, init_list, row[start:end])
+            for populator in related_populators:
+                populator.populate(row, obj)
+            for name, position in (annotation_col_map or {}).items():
+                setattr(obj, name, row[position])
+            objects.append(obj)
+        return objects

@@ -13,9 +13,12 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.paginator import EmptyPage, Page, Paginator
 from django.db.models import DateField, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce, Greatest
 
+from accounts.pagination import page_number
+from accounts.sql import CompiledOnce
 from accounts.urlcache import id_url, reverse_fixed
 from enrollment.models import (
     ENROLLED_STATUSES,
@@ -436,6 +439,42 @@ def filtered(queue: QueueDef, today: date, params: Any) -> QuerySet[Any]:
 
 
 PERSON_FIELDS = ("id", "email", "first_name", "last_name")  # what a row shows of a person
+
+
+def _in_index_order(_value: None, key: str, today: date) -> QuerySet[Any]:
+    return filtered(QUEUES[key], today, {})
+
+
+def _index_page(_value: None, key: str, today: date, offset: int, limit: int) -> QuerySet[Any]:
+    return _in_index_order(None, key, today)[offset : offset + limit]
+
+
+_INDEX_COUNTS = CompiledOnce(_in_index_order)
+_INDEX_PAGES = CompiledOnce(_index_page)
+
+
+def compiled_page(queue: QueueDef, params: Any) -> bool:
+    """Whether the queue's page in these filters is read by index_page."""
+    return ordered_by_index(queue, params) and not queue.related
+
+
+def index_page(queue: QueueDef, today: date, number: Any, per_page: int) -> Page:
+    """Page `number` of a queue read in its index's order, with no filter or sort: what
+    page_of(filtered(...), ordered_by_index=True) gives (the last page for a number past the end),
+    counted and read with SQL compiled once a day for each page (accounts.sql.CompiledOnce).
+    Building and compiling the page's queryset and its count took 6 ms against the database's 3 ms."""
+    paginator: Paginator = Paginator([], per_page)
+    paginator.count = _INDEX_COUNTS.count(None, queue.key, today)  # type: ignore[misc] # a cached_property
+    try:
+        wanted = paginator.validate_number(page_number(number))
+    except EmptyPage:
+        wanted = paginator.num_pages
+    items = (
+        _INDEX_PAGES.instances(None, queue.key, today, (wanted - 1) * per_page, per_page)
+        if paginator.count
+        else []
+    )
+    return Page(items, wanted, paginator)
 
 
 def _prefetch(model: Any, path: str) -> str | Prefetch:

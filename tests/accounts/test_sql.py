@@ -83,3 +83,39 @@ def test_a_compiled_query_needs_its_value_among_its_parameters() -> None:
     never = CompiledOnce(lambda pk: User.objects.filter(is_active=True).values_list("pk"))
     with pytest.raises(ValueError, match="must appear among its parameters"):
         never.rows(1)
+
+
+def test_compiled_model_rows_and_counts_are_the_orms(people: list[User]) -> None:
+    """instances() gives model instances with their select_related rows and annotations, converted as
+    the ORM converts them (dates and decimals on SQLite too); count() counts the unsliced query."""
+    from datetime import date
+    from decimal import Decimal
+
+    from django.db.models import DateField, DecimalField, Value
+
+    from enrollment.models import ParticipantProfile
+
+    for person in people[:3]:
+        ParticipantProfile.objects.create(
+            user=person, legal_name=f"Legal {person.pk}", currently_practicing=True
+        )
+
+    def profiles(_none: None, offset: int) -> Any:
+        return (
+            ParticipantProfile.objects.select_related("user")
+            .annotate(
+                fee=Value(Decimal("12.50"), output_field=DecimalField(max_digits=8, decimal_places=2)),
+                day=Value(date(2026, 3, 1), output_field=DateField()),
+            )
+            .order_by("user__email")[offset : offset + 2]
+        )
+
+    query = CompiledOnce(profiles)
+    got = query.instances(None, 1)
+    expected = list(profiles(None, 1))
+    assert [(p.pk, p.legal_name, p.user.email, p.fee, p.day) for p in got] == [
+        (p.pk, p.legal_name, p.user.email, p.fee, p.day) for p in expected
+    ]
+    assert isinstance(got[0].fee, Decimal) and isinstance(got[0].day, date)
+    counting = CompiledOnce(lambda _none: ParticipantProfile.objects.filter(legal_name__startswith="Legal"))
+    assert counting.count(None) == 3

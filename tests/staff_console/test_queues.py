@@ -278,3 +278,57 @@ def test_the_unpaid_queue_reads_open_invoices_in_index_order_and_agrees_with_a_s
     assert [row["participant_id"] for row in default["rows"]] == [
         row["participant_id"] for row in explicit["rows"]
     ]
+
+
+def test_the_unpaid_queue_read_with_compiled_sql_is_the_orms_page(cast: Any) -> None:
+    """index_page (SQL compiled once a day for each page) gives what page_of gives from the ORM: the
+    same invoices in the same order, with their people, balances and waiting days, on every page, past
+    the end and for a page that is not a number; and an empty queue is one empty page."""
+    from django.http import QueryDict
+
+    from accounts.pagination import page_of
+    from staff_console import queues
+
+    work = QUEUES["unpaid"]
+    empty = queues.index_page(work, TODAY, 1, 2)
+    assert (list(empty.object_list), empty.number, empty.paginator.count) == ([], 1, 0)
+    seed(5)
+    queues._INDEX_PAGES._compiled.clear()
+    for number in (1, 2, 3, 4, "x", None, 0):
+        page = queues.index_page(work, TODAY, number, 2)
+        expected = page_of(queues.filtered(work, TODAY, QueryDict("")), number, 2, ordered_by_index=True)
+        assert (page.number, page.paginator.count, page.paginator.num_pages) == (
+            expected.number,
+            expected.paginator.count,
+            expected.paginator.num_pages,
+        )
+        shown = [
+            (
+                i.pk,
+                i.participant.email,
+                i.participant.get_full_name(),
+                i.balance,
+                i.waiting,
+                i.get_kind_display(),
+            )
+            for i in page.object_list
+        ]
+        assert shown == [
+            (
+                i.pk,
+                i.participant.email,
+                i.participant.get_full_name(),
+                i.balance,
+                i.waiting,
+                i.get_kind_display(),
+            )
+            for i in expected.object_list
+        ], number
+    assert queues._INDEX_PAGES._compiled  # the compiled path answered
+    assert queues.compiled_page(work, QueryDict("page=2"))
+    assert not queues.compiled_page(work, QueryDict("q=pat"))  # filters and sorts go through the ORM
+    assert not queues.compiled_page(QUEUES["applications"], QueryDict(""))
+    with CaptureQueriesContext(connection) as ctx:
+        page = queues.index_page(work, TODAY, 1, 2)
+        [i.participant.email for i in page.object_list]
+    assert len(ctx.captured_queries) == 2  # the count and the page, people joined
