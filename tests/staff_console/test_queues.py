@@ -280,6 +280,13 @@ def test_the_unpaid_queue_reads_open_invoices_in_index_order_and_agrees_with_a_s
     ]
 
 
+def _invoices_shown(page: Any) -> list[tuple[Any, ...]]:
+    return [
+        (i.pk, i.participant.email, i.participant.get_full_name(), i.balance, i.waiting, i.get_kind_display())
+        for i in page.object_list
+    ]
+
+
 def test_the_unpaid_queue_read_with_compiled_sql_is_the_orms_page(cast: Any) -> None:
     """index_page (SQL compiled once a day for each page) gives what page_of gives from the ORM: the
     same invoices in the same order, with their people, balances and waiting days, on every page, past
@@ -302,28 +309,7 @@ def test_the_unpaid_queue_read_with_compiled_sql_is_the_orms_page(cast: Any) -> 
             expected.paginator.count,
             expected.paginator.num_pages,
         )
-        shown = [
-            (
-                i.pk,
-                i.participant.email,
-                i.participant.get_full_name(),
-                i.balance,
-                i.waiting,
-                i.get_kind_display(),
-            )
-            for i in page.object_list
-        ]
-        assert shown == [
-            (
-                i.pk,
-                i.participant.email,
-                i.participant.get_full_name(),
-                i.balance,
-                i.waiting,
-                i.get_kind_display(),
-            )
-            for i in expected.object_list
-        ], number
+        assert _invoices_shown(page) == _invoices_shown(expected), number
     assert queues._INDEX_PAGES._compiled  # the compiled path answered
     assert queues.compiled_page(work, QueryDict("page=2"))
     assert not queues.compiled_page(work, QueryDict("q=pat"))  # filters and sorts go through the ORM
