@@ -1,6 +1,10 @@
-"""SQL for a list of ids found by an earlier query, shared by the apps: on PostgreSQL the whole list
-is one array parameter (`column = ANY(%s::bigint[])`) instead of one placeholder per id (a thousand ids cost
-more to bind and parse than the query takes to run); elsewhere a plain IN list."""
+"""SQL helpers shared by the apps.
+
+- A list of ids found by an earlier query as one condition: on PostgreSQL the whole list is one array
+  parameter (`column = ANY(%s::bigint[])`) instead of one placeholder per id (a thousand ids cost more to
+  bind and parse than the query takes to run); elsewhere a plain IN list.
+- CompiledOnce: a query asked on every request, compiled by the ORM once and run with each request's
+  value."""
 
 from __future__ import annotations
 
