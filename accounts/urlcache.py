@@ -35,8 +35,7 @@ def reverse_fixed(viewname: str) -> str:
 
 def reverse_id(viewname: str, pk: int) -> str:
     """reverse(viewname, args=[pk]) for a URL whose one argument is an integer id."""
-    head, tail = _id_url_parts(viewname, get_script_prefix(), get_urlconf())
-    return f"{head}{int(pk)}{tail}"
+    return id_url(viewname)(pk)
 
 
 def id_url(viewname: str) -> Callable[[int], str]:

@@ -405,8 +405,11 @@ def sort_options(queue: QueueDef) -> list[str]:
 
 
 def ordered_by_index(queue: QueueDef, params: Any) -> bool:
-    """Whether the queue's page in these filters is read in an index's order (see page_of)."""
-    return queue.index_ordered and not any(params.get(k) for k in ("q", "phase", "sort"))
+    """Whether the queue's page in these filters is read in an index's order, by index_page: no
+    filter or sort, and nothing to prefetch (index_page joins the participant alone)."""
+    return (
+        queue.index_ordered and not queue.related and not any(params.get(k) for k in ("q", "phase", "sort"))
+    )
 
 
 def filtered(queue: QueueDef, today: date, params: Any) -> QuerySet[Any]:
@@ -426,7 +429,7 @@ def filtered(queue: QueueDef, today: date, params: Any) -> QuerySet[Any]:
     sort = params.get("sort") or ""
     order = [sort, "pk"] if sort.lstrip("-") in sort_options(queue) else [queue.waiting_field, "pk"]
     qs = qs.annotate(waiting=F(queue.waiting_field)).order_by(*order)
-    if ordered_by_index(queue, params) and not queue.related:
+    if ordered_by_index(queue, params):
         # Read in index order up to the page: the people are joined for the page's rows alone.
         own = [f.attname for f in qs.model._meta.concrete_fields]
         person = [f"{queue.participant_path}__{name}" for name in PERSON_FIELDS]
@@ -451,11 +454,6 @@ def _index_page(_value: None, key: str, today: date, offset: int, limit: int) ->
 
 _INDEX_COUNTS = CompiledOnce(_in_index_order)
 _INDEX_PAGES = CompiledOnce(_index_page)
-
-
-def compiled_page(queue: QueueDef, params: Any) -> bool:
-    """Whether the queue's page in these filters is read by index_page."""
-    return ordered_by_index(queue, params) and not queue.related
 
 
 def index_page(queue: QueueDef, today: date, number: Any, per_page: int) -> Page:

@@ -90,15 +90,10 @@ def home(request: HttpRequest) -> HttpResponse:
 def queue(request: HttpRequest, key: str) -> HttpResponse:
     work = _queue_or_404(key)
     today = timezone.localdate()
-    if q.compiled_page(work, request.GET):
+    if q.ordered_by_index(work, request.GET):
         page = q.index_page(work, today, request.GET.get("page"), PAGE_SIZE)
     else:
-        page = page_of(
-            q.filtered(work, today, request.GET),
-            request.GET.get("page"),
-            PAGE_SIZE,
-            ordered_by_index=q.ordered_by_index(work, request.GET),
-        )
+        page = page_of(q.filtered(work, today, request.GET), request.GET.get("page"), PAGE_SIZE)
     row = _RowMaker(work)
     rows = [row(item, n) for n, item in enumerate(page.object_list, start=1)]
     sort = request.GET.get("sort", "")

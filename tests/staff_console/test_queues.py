@@ -311,9 +311,9 @@ def test_the_unpaid_queue_read_with_compiled_sql_is_the_orms_page(cast: Any) -> 
         )
         assert _invoices_shown(page) == _invoices_shown(expected), number
     assert queues._INDEX_PAGES._compiled  # the compiled path answered
-    assert queues.compiled_page(work, QueryDict("page=2"))
-    assert not queues.compiled_page(work, QueryDict("q=pat"))  # filters and sorts go through the ORM
-    assert not queues.compiled_page(QUEUES["applications"], QueryDict(""))
+    assert queues.ordered_by_index(work, QueryDict("page=2"))
+    assert not queues.ordered_by_index(work, QueryDict("q=pat"))  # filters and sorts go through the ORM
+    assert not queues.ordered_by_index(QUEUES["applications"], QueryDict(""))
     with CaptureQueriesContext(connection) as ctx:
         page = queues.index_page(work, TODAY, 1, 2)
         [i.participant.email for i in page.object_list]
