@@ -155,6 +155,9 @@ else:
             "LOCATION": str(VAR_DIR / "cache"),
         }
     }
+# Each process's own memory, for small lists every page of a kind shows and that may be a minute old
+# (the search's mentor menu): no round trip to the shared cache for them.
+CACHES["local"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "nmt-local"}
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
 CELERY_RESULT_BACKEND = env.str(

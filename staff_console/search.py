@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.paginator import Page
 from django.db import connection
 from django.db.models import (
@@ -273,11 +273,12 @@ MENTOR_CHOICES_SECONDS = 60
 
 
 def mentor_choices() -> list[tuple[str, str]]:
-    """(id, name) of every mentor, for the search form's menu: cached for a minute, since every search
-    page shows it and the list changes rarely (a new mentor appears within the minute)."""
+    """(id, name) of every mentor, for the search form's menu: kept a minute in each process's own
+    memory (the "local" cache), since every search page shows it and the list changes rarely (a new
+    mentor appears within the minute); asking the shared cache for it took a round trip a page."""
 
     def load() -> list[tuple[str, str]]:
         return [(str(m.pk), m.get_full_name() or m.email) for m in mentors()]
 
-    choices = cache.get_or_set("staff_console:mentor_choices", load, MENTOR_CHOICES_SECONDS)
+    choices = caches["local"].get_or_set("staff_console:mentor_choices", load, MENTOR_CHOICES_SECONDS)
     return list(choices or [])

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.test import Client
 
 from tests.support import make_user, restore_program_data
@@ -18,7 +18,8 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright + live_
 @pytest.fixture(autouse=True)
 def _isolated_media_and_cache(settings: Any, tmp_path: Any) -> Any:
     settings.MEDIA_ROOT = tmp_path / "media"
-    cache.clear()  # rate limits and used TOTP codes do not leak between tests
+    for each in caches.all():
+        each.clear()  # rate limits, used TOTP codes and cached menus do not leak between tests
     yield
 
 
