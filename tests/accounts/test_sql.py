@@ -6,7 +6,9 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.db.models import F, Q
+from django.db.models import BooleanField, F, Q
+from django.db.models.expressions import RawSQL
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
 from accounts.sql import CompiledOnce, IdIn, ids_condition
@@ -77,6 +79,38 @@ def test_a_compiled_query_takes_a_text_wherever_it_appears(people: list[User]) -
     assert query.rows(people[2].email) == [(people[2].pk,)]  # its first place
     assert query.rows("Findme") == [(people[3].pk,)]  # its second
     assert query.rows("nobody@example.org") == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a list of ids is one parameter on PostgreSQL")
+def test_a_query_among_another_querys_ids_is_one_statement_with_the_same_rows(people: list[User]) -> None:
+    """dicts_among(source, value, cap) reads the rows dicts(ids) reads, where ids are what source finds
+    for value, in one statement; more than `cap` ids give no row at all. A percent sign written in
+    either statement stays one."""
+    for n, person in enumerate(people):
+        person.last_name = f"Among{n % 2}"
+        person.save(update_fields=["last_name"])
+    # Constant SQL with percent signs in it (no name here holds an "s"; every e-mail an "@").
+    any_name = RawSQL("last_name NOT LIKE '%%s%%'", [], BooleanField())
+    any_email = RawSQL("email LIKE '%%@%%'", [], BooleanField())
+    source = CompiledOnce(lambda text: User.objects.filter(any_email, last_name=text).values_list("pk"))
+    target = CompiledOnce(
+        lambda ids, offset: (
+            User.objects.filter(any_name, IdIn(F("pk"), ids))
+            .filter(IdIn(F("pk"), ids, estimated=False))
+            .values("pk", "last_name")
+            .order_by("pk")[offset : offset + 2]
+        )
+    )
+    for text, offset in (("Among0", 0), ("Among1", 0), ("Among0", 2), ("Nobody", 0)):
+        with CaptureQueriesContext(connection) as queries:
+            together = target.dicts_among(source, text, 10, offset)
+        assert len(queries) == 1
+        ids = [row[0] for row in source.rows(text)]
+        assert together == (target.dicts(ids, offset) if ids else []), text
+    among0 = sorted(p.pk for p in people if p.last_name == "Among0")
+    assert len(among0) == 3
+    assert [row["pk"] for row in target.dicts_among(source, "Among0", 3, 0)] == among0[:2]
+    assert target.dicts_among(source, "Among0", 2, 0) == []  # more ids than the cap
 
 
 def test_a_compiled_query_needs_its_value_among_its_parameters() -> None:

@@ -286,6 +286,8 @@ def test_a_one_word_search_page_read_with_compiled_sql_is_the_orms_page(cast: An
         participant(n)
     make_user("newcomer@example.org", ["participant"], first_name="Nova", last_name="Quill")
     make_user("mentor-q@example.org", ["mentor"], first_name="Nova", last_name="Quarry")
+    from accounts.pagination import page_number
+
     search._ONE_WORD_PAGES._compiled.clear()
     for text in ("last0", "first1", "nova", "ast01", "zzz", "p1@example"):
         criteria = search.SearchCriteria(text=text)
@@ -298,13 +300,61 @@ def test_a_one_word_search_page_read_with_compiled_sql_is_the_orms_page(cast: An
                 )
             assert list(page.object_list) == list(expected.object_list), (text, number)
             assert (page.number, page.paginator.count) == (expected.number, expected.paginator.count)
-            assert len(compiled_queries) == len(orm_queries), (text, number)
+            # One statement where the ORM takes two (the word's matches, then the page among them).
+            # A word that starts no word of any name (ast01, zzz) costs that statement more: it is
+            # then looked for anywhere in the names, as the ORM does.
+            if connection.vendor != "postgresql":
+                allowed = len(orm_queries)
+            elif text in ("ast01", "zzz"):
+                allowed = len(orm_queries) + 1
+            elif page.number == page_number(number):
+                allowed = len(orm_queries) - 1
+            else:  # past the end: counted and the last page read, as the ORM does
+                allowed = len(orm_queries)
+            assert len(compiled_queries) == allowed, (text, number)
     if connection.vendor == "postgresql":
         assert search._ONE_WORD_PAGES._compiled  # the compiled path answered
     assert (
         search.search_page(search.SearchCriteria(text="last0"), TODAY, 3, 5, RESULT_FIELDS).paginator.count
         == 12
     )
+
+
+@pytest.fixture
+def small_match_cap(monkeypatch: Any) -> Any:
+    """TEXT_MATCH_CAP at 5, with the statements compiled for it forgotten before and after."""
+    from staff_console import search
+
+    def forget() -> None:
+        search._WORD_MATCHES._compiled.clear()
+        search._ONE_WORD_PAGES._compiled.clear()
+        search._ONE_WORD_PAGES._composed.clear()
+
+    forget()
+    monkeypatch.setattr(search, "TEXT_MATCH_CAP", 5)
+    yield
+    monkeypatch.undo()
+    forget()
+
+
+def test_a_word_matching_more_than_the_cap_pages_through_its_subqueries(
+    cast: Any, small_match_cap: Any
+) -> None:
+    """More matches than TEXT_MATCH_CAP are not listed: the one-statement page finds nothing and the
+    search goes through the ORM's subqueries, with the same rows as page_of."""
+    from accounts.pagination import page_of
+    from staff_console import search
+    from staff_console.views.participants import RESULT_FIELDS
+
+    for n in range(1, 13):
+        participant(n)
+    criteria = search.SearchCriteria(text="last0")
+    assert search._text_condition("last0")[1] is None  # twelve matches: too many to list
+    for number in (1, 2, 3, 9):
+        page = search.search_page(criteria, TODAY, number, 5, RESULT_FIELDS)
+        expected = page_of(search.search_participants(criteria, TODAY).values(*RESULT_FIELDS), number, 5)
+        assert list(page.object_list) == list(expected.object_list), number
+        assert (page.number, page.paginator.count) == (expected.number, 12)
 
 
 def test_searches_with_other_criteria_page_through_the_orm(cast: Any) -> None:
