@@ -14,10 +14,21 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.paginator import EmptyPage, Page, Paginator
-from django.db.models import DateField, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    DateField,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Coalesce, Greatest
 
-from accounts.pagination import page_number
+from accounts.pagination import MAX_OFFSET, page_number
 from accounts.sql import CompiledOnce
 from accounts.urlcache import id_url, reverse_fixed
 from enrollment.models import (
@@ -448,8 +459,17 @@ def _in_index_order(_value: None, key: str, today: date) -> QuerySet[Any]:
     return filtered(QUEUES[key], today, {})
 
 
+QUEUE_TOTAL = "queue_total"  # the attribute of an index page's items that holds the queue's length
+
+
 def _index_page(_value: None, key: str, today: date, offset: int, limit: int) -> QuerySet[Any]:
-    return _in_index_order(None, key, today)[offset : offset + limit]
+    """A page of the queue in index order, each item with the queue's length (QUEUE_TOTAL): a count
+    the database works out once for the statement, so the page and its count are one round trip."""
+    in_order = _in_index_order(None, key, today)
+    length = in_order.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+    return in_order.annotate(**{QUEUE_TOTAL: Subquery(length, output_field=IntegerField())})[
+        offset : offset + limit
+    ]
 
 
 _INDEX_COUNTS = CompiledOnce(_in_index_order)
@@ -459,12 +479,20 @@ _INDEX_PAGES = CompiledOnce(_index_page)
 def index_page(queue: QueueDef, today: date, number: Any, per_page: int) -> Page:
     """Page `number` of a queue read in its index's order, with no filter or sort: what
     page_of(filtered(...), ordered_by_index=True) gives (the last page for a number past the end),
-    counted and read with SQL compiled once a day for each page (accounts.sql.CompiledOnce).
-    Building and compiling the page's queryset and its count took 6 ms against the database's 3 ms."""
+    read with its count in one statement compiled once a day for each page
+    (accounts.sql.CompiledOnce): building and compiling the page's queryset and its count took 6 ms
+    against the database's 3 ms, and the count's own round trip another 0.4 ms. A page that comes
+    back empty (past the end, or nothing waiting) is counted on its own and the last page read."""
     paginator: Paginator = Paginator([], per_page)
+    wanted = page_number(number)
+    if (wanted - 1) * per_page <= MAX_OFFSET:
+        items = _INDEX_PAGES.instances(None, queue.key, today, (wanted - 1) * per_page, per_page)
+        if items:
+            paginator.count = getattr(items[0], QUEUE_TOTAL)  # type: ignore[misc] # a cached_property
+            return Page(items, wanted, paginator)
     paginator.count = _INDEX_COUNTS.count(None, queue.key, today)  # type: ignore[misc] # a cached_property
     try:
-        wanted = paginator.validate_number(page_number(number))
+        wanted = paginator.validate_number(wanted)
     except EmptyPage:
         wanted = paginator.num_pages
     items = (
