@@ -466,6 +466,7 @@ def _index_page(_value: None, key: str, today: date, offset: int, limit: int) ->
     """A page of the queue in index order, each item with the queue's length (QUEUE_TOTAL): a count
     the database works out once for the statement, so the page and its count are one round trip."""
     in_order = _in_index_order(None, key, today)
+    # COUNT as a plain function: the ORM would group by the row for an aggregate annotation.
     length = in_order.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
     return in_order.annotate(**{QUEUE_TOTAL: Subquery(length, output_field=IntegerField())})[
         offset : offset + limit

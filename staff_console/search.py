@@ -277,8 +277,8 @@ def search_page(
                 if rows:
                     return page_of_rows(rows, wanted, per_page)
                 known_empty = True
-        # Past the end (an old link), or no participant among the matches: counted, and the last page
-        # shown, by the ORM.
+        # The rest through the ORM: a page read above that came back empty (past the end, an old link,
+        # or no participant among the matches) is counted and the last page shown (known_empty).
         found = _search_query(criteria, today, [(condition, ids)])
     else:
         found = search_participants(criteria, today)
