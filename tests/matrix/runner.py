@@ -173,7 +173,10 @@ class Matrix:
         # An in-process cache: cleared before every request (rate limits count every request of the
         # run otherwise) at no cost, where Redis would take a round trip each time.
         settings = request.getfixturevalue("settings")
-        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+        settings.CACHES = {
+            **settings.CACHES,
+            "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        }
         # Thousands of refusals, each logged with its traceback by Django, cost more than the requests;
         # the answers (and any error's exception) are in the test's own report.
         request.getfixturevalue("monkeypatch").setattr(logging.getLogger("django.request"), "disabled", True)
