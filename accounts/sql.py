@@ -77,6 +77,21 @@ _PLACEHOLDER = re.compile(r"(%%|%s)")  # a parameter's place in the ORM's SQL, o
 _KEPT_SHAPES = 128  # compiled statements kept per query (a shape is, say, a page's offset)
 
 
+def _kind_of(value: Any) -> type:
+    """Which marker a value takes the place of."""
+    if value is None:
+        return type(None)
+    if isinstance(value, list):
+        return list
+    return str if isinstance(value, str) else int
+
+
+def _dict_rows(cursor: Any) -> list[dict[str, Any]]:
+    """A cursor's rows as dictionaries keyed by its column names (a values() query's keys)."""
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
 @dataclass(frozen=True)
 class _Statement:
     sql: str
@@ -136,15 +151,7 @@ class CompiledOnce:
     def _execute(
         self, cursor: Any, using: str, value: Any, shape: tuple[Any, ...], counted: bool = False
     ) -> _Statement:
-        kind: type = (
-            type(None)
-            if value is None
-            else list
-            if isinstance(value, list)
-            else str
-            if isinstance(value, str)
-            else int
-        )
+        kind = _kind_of(value)
         statement = self._statement(using, kind, shape, counted)
         values = list(statement.params)
         if statement.at:
@@ -166,32 +173,30 @@ class CompiledOnce:
         When `source` finds more than `cap` rows, the list is NULL and nothing matches: an empty
         answer means "ask again another way" (no row among the ids, a page past the end, or too many
         ids), never "nobody"."""
-        connection = connections[using]
-        if connection.vendor != "postgresql":
-            raise ValueError("a list of ids is one parameter on PostgreSQL only")
-        key = (using, source, type(value), cap, *shape)
+        connection = connections[using]  # not PostgreSQL: _statement refuses the list, as for dicts
+        kind = _kind_of(value)
+        key = (using, source, kind, cap, *shape)
         composed = self._composed.get(key)
         if composed is None or composed[3] is not connection:
-            composed = self._compose(source, value, cap, shape, using)
+            composed = self._compose(source, kind, cap, shape, using)
             if len(self._composed) >= _KEPT_SHAPES:
                 self._composed.clear()
             self._composed[key] = composed
         sql, params, at, _connection = composed
         values = list(params)
         for i in at:
-            values[i] = value
+            values[i] = kind(value)
         with connection.cursor() as cursor:
             cursor.execute(sql, values)
-            names = [column[0] for column in cursor.description]
-            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+            return _dict_rows(cursor)
 
     def _compose(
-        self, source: CompiledOnce, value: Any, cap: int, shape: tuple[Any, ...], using: str
+        self, source: CompiledOnce, kind: type, cap: int, shape: tuple[Any, ...], using: str
     ) -> tuple[str, tuple[Any, ...], tuple[int, ...], Any]:
         """The statement of dicts_among: `source`'s statement in a CTE, this one's list parameters
         replaced by a read of it. Returns the SQL, its parameters (value placeholders at `at`) and
         the connection it was compiled for."""
-        inner = source._statement(using, type(value), ())
+        inner = source._statement(using, kind, ())
         outer = self._statement(using, list, shape)
         pieces = _PLACEHOLDER.split(outer.sql)  # text, token, text, token, ...
         sql_parts: list[str] = []
@@ -226,8 +231,7 @@ class CompiledOnce:
         """The rows as dictionaries keyed by the statement's column names (a values() query's keys)."""
         with connections[using].cursor() as cursor:
             self._execute(cursor, using, value, shape)
-            names = [column[0] for column in cursor.description]
-            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+            return _dict_rows(cursor)
 
     def count(self, value: Any, *shape: Any, using: str = DEFAULT_DB_ALIAS) -> int:
         """How many rows the queryset has (it must not be sliced)."""

@@ -250,8 +250,8 @@ def search_page(
     The commonest search, one word and nothing else, is read in one statement compiled once per page
     offset (accounts.sql.CompiledOnce.dicts_among): the full-text index finds the word's matches and
     the page is read among them, without the ids going to Python and back (building and compiling
-    the queryset, five subqueries, took 6 ms against the database's 3 ms; sending a thousand ids
-    back took 3 ms more). Nothing found that way (no participant among the matches, more matches
+    the queryset, five subqueries, took 6 ms against the database's 3 ms; sending a broad word's
+    thousand ids back cost another 1-2 ms a page). Nothing found that way (no participant among the matches, more matches
     than TEXT_MATCH_CAP, a page past the end, or no match at all, when the search looks for the word
     anywhere in the names) is asked again through the ORM, as is every other search."""
     words = criteria.text.split()[:5]
