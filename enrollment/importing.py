@@ -135,7 +135,8 @@ def _int(row: Row, name: str, default: int, maximum: int) -> int:
         return default
     if value < 0:
         row.errors.append(f"{name}: cannot be negative.")
-    elif value > maximum:
+        return default  # the row is refused; the checks after this one work with a sane number
+    if value > maximum:
         row.errors.append(f"{name}: at most {maximum}.")
         return default
     return value

@@ -82,6 +82,22 @@ def test_one_bad_row_means_nothing_is_imported(cast: Any) -> None:
     assert not Enrollment.objects.exists() and not Invoice.objects.exists()
 
 
+def test_a_negative_number_is_refused_with_its_reason(cast: Any) -> None:
+    """A negative count of months is reported as such; it used to reach the date arithmetic, where a
+    large one (found by the import fuzz test) failed the whole request instead."""
+    text = (
+        "email,legal_name,phase,start_date,free_extension_months,year_number\n"
+        "neg@example.org,Neg,phase1,2024-11-07,-1836425,\n"
+        "few@example.org,Few,maintenance,2024-11-07,-1,-3\n"
+    )
+    preview = services.import_preview(text=text)
+    errors = {r.line: " ".join(r.errors) for r in preview.rows if r.errors}
+    assert "free_extension_months: cannot be negative." in errors[2]
+    assert "free_extension_months: cannot be negative." in errors[3]
+    assert "year_number: cannot be negative." in errors[3]
+    assert not preview.ok
+
+
 def test_a_duplicate_open_phase_is_caught_before_commit(cast: Any) -> None:
     services.import_commit(actor=cast.staff, text=GOOD)
     preview = services.import_preview(text=GOOD)
