@@ -212,11 +212,12 @@ class CompiledOnce:
                 sql_parts.append(piece)
                 params.append(outer.params[index])
             index += 1
-        # The CTE's parameters come first, as its text does.
+        # The CTE's parameters come first, as its text does. OFFSET 0 keeps the inner SELECT a
+        # subquery: folded into the CASE, its ARRAY(...) would be run twice, once per mention.
         found = f"SELECT ARRAY(SELECT nmt_source.* FROM ({inner.sql}) nmt_source) AS found"  # noqa: S608 # the ORM's own statement
         head = (
             "WITH nmt_among AS MATERIALIZED (SELECT CASE WHEN cardinality(found) > %s THEN NULL ELSE found END "  # noqa: S608
-            f"AS ids FROM ({found}) nmt_found) "
+            f"AS ids FROM ({found} OFFSET 0) nmt_found) "
         )
         all_params = (int(cap), *inner.params, *params)
         at = tuple(1 + i for i in inner.at)
