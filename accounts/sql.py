@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -73,7 +72,6 @@ _MARKERS: dict[type, Any] = {
     list: [_MARKER_ID],
     type(None): None,
 }
-_PLACEHOLDER = re.compile(r"(%%|%s)")  # a parameter's place in the ORM's SQL, or an escaped percent sign
 _KEPT_SHAPES = 128  # compiled statements kept per query (a shape is, say, a page's offset)
 
 
@@ -119,7 +117,6 @@ class CompiledOnce:
     def __init__(self, build: Callable[..., QuerySet[Any]]) -> None:
         self._build = build
         self._compiled: dict[tuple[Any, ...], _Statement] = {}
-        self._composed: dict[tuple[Any, ...], tuple[str, tuple[Any, ...], tuple[int, ...], Any]] = {}
 
     def _statement(self, using: str, kind: type, shape: tuple[Any, ...], counted: bool = False) -> _Statement:
         key = (using, kind, counted, *shape)
@@ -160,68 +157,6 @@ class CompiledOnce:
                 values[i] = given
         cursor.execute(statement.sql, values)
         return statement
-
-    def dicts_among(
-        self, source: CompiledOnce, value: Any, cap: int, *shape: Any, using: str = DEFAULT_DB_ALIAS
-    ) -> list[dict[str, Any]]:
-        """dicts(ids, *shape) (PostgreSQL), where `ids` are what `source` finds for `value` (its first
-        column), found by the database in the same statement: they are not sent to Python and back,
-        where for a thousand ids the round trip, the array literal and its estimate cost more than the
-        query (a broad search word's statements alone: 8.8 ms as two, 5.2 ms as one). Every place this query
-        takes the list reads it from one materialized CTE.
-
-        When `source` finds more than `cap` rows, the list is NULL and nothing matches: an empty
-        answer means "ask again another way" (no row among the ids, a page past the end, or too many
-        ids), never "nobody"."""
-        connection = connections[using]  # not PostgreSQL: _statement refuses the list, as for dicts
-        kind = _kind_of(value)
-        key = (using, source, kind, cap, *shape)
-        composed = self._composed.get(key)
-        if composed is None or composed[3] is not connection:
-            composed = self._compose(source, kind, cap, shape, using)
-            if len(self._composed) >= _KEPT_SHAPES:
-                self._composed.clear()
-            self._composed[key] = composed
-        sql, params, at, _connection = composed
-        values = list(params)
-        for i in at:
-            values[i] = kind(value)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, values)
-            return _dict_rows(cursor)
-
-    def _compose(
-        self, source: CompiledOnce, kind: type, cap: int, shape: tuple[Any, ...], using: str
-    ) -> tuple[str, tuple[Any, ...], tuple[int, ...], Any]:
-        """The statement of dicts_among: `source`'s statement in a CTE, this one's list parameters
-        replaced by a read of it. Returns the SQL, its parameters (value placeholders at `at`) and
-        the connection it was compiled for."""
-        inner = source._statement(using, kind, ())
-        outer = self._statement(using, list, shape)
-        pieces = _PLACEHOLDER.split(outer.sql)  # text, token, text, token, ...
-        sql_parts: list[str] = []
-        params: list[Any] = []
-        index = 0
-        for n, piece in enumerate(pieces):
-            if n % 2 == 0 or piece == "%%":
-                sql_parts.append(piece)
-                continue
-            if index in outer.at:
-                sql_parts.append("(SELECT ids FROM nmt_among)")
-            else:
-                sql_parts.append(piece)
-                params.append(outer.params[index])
-            index += 1
-        # The CTE's parameters come first, as its text does. OFFSET 0 keeps the inner SELECT a
-        # subquery: folded into the CASE, its ARRAY(...) would be run twice, once per mention.
-        found = f"SELECT ARRAY(SELECT nmt_source.* FROM ({inner.sql}) nmt_source) AS found"  # noqa: S608 # the ORM's own statement
-        head = (
-            "WITH nmt_among AS MATERIALIZED (SELECT CASE WHEN cardinality(found) > %s THEN NULL ELSE found END "  # noqa: S608
-            f"AS ids FROM ({found} OFFSET 0) nmt_found) "
-        )
-        all_params = (int(cap), *inner.params, *params)
-        at = tuple(1 + i for i in inner.at)
-        return head + "".join(sql_parts), all_params, at, connections[using]
 
     def rows(self, value: Any, *shape: Any, using: str = DEFAULT_DB_ALIAS) -> list[tuple[Any, ...]]:
         with connections[using].cursor() as cursor:

@@ -85,3 +85,31 @@ class EvidencePackJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (EvidencePackStatus.DONE, EvidencePackStatus.FAILED)
+
+
+class ParticipantWords(models.Model):
+    """The participant search's index (PostgreSQL): per user, the name and e-mail columns the results
+    are sorted by, the words of those and of the legal name, and whether they count as a participant.
+    Kept by triggers on the user, profile and group-membership tables (migration 0005), so every
+    write, bulk ones included, keeps it current; nothing in Python writes it. A one-word search reads
+    it alone, one index scan of narrow rows, instead of two word indexes, a union and the user and
+    profile rows behind them. Empty on SQLite, where the search reads the tables themselves."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        primary_key=True,
+        on_delete=models.DO_NOTHING,  # the database removes the row with its user (ON DELETE CASCADE)
+        db_constraint=False,  # that constraint is made by migration 0005, on PostgreSQL
+        related_name="+",
+    )
+    last_name = models.CharField(max_length=150)
+    first_name = models.CharField(max_length=150)
+    email = models.CharField(max_length=254)
+    is_participant = models.BooleanField()
+    # user_words and profile_words (tsvector) exist on PostgreSQL only: added by migration 0005.
+
+    class Meta:
+        verbose_name_plural = "participant words"
+
+    def __str__(self) -> str:
+        return self.email

@@ -6,9 +6,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.db.models import BooleanField, F, Q
-from django.db.models.expressions import RawSQL
-from django.test.utils import CaptureQueriesContext
+from django.db.models import F, Q
 
 from accounts.models import User
 from accounts.sql import CompiledOnce, IdIn, ids_condition
@@ -79,76 +77,6 @@ def test_a_compiled_query_takes_a_text_wherever_it_appears(people: list[User]) -
     assert query.rows(people[2].email) == [(people[2].pk,)]  # its first place
     assert query.rows("Findme") == [(people[3].pk,)]  # its second
     assert query.rows("nobody@example.org") == []
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="a list of ids is one parameter on PostgreSQL")
-def test_a_query_among_another_querys_ids_is_one_statement_with_the_same_rows(people: list[User]) -> None:
-    """dicts_among(source, value, cap) reads the rows dicts(ids) reads, where ids are what source finds
-    for value, in one statement; more than `cap` ids give no row at all. A percent sign written in
-    either statement stays one."""
-    for n, person in enumerate(people):
-        person.last_name = f"Among{n % 2}"
-        person.save(update_fields=["last_name"])
-    # Constant SQL with percent signs in it (no name here holds an "s"; every e-mail an "@").
-    any_name = RawSQL("last_name NOT LIKE '%%s%%'", [], BooleanField())
-    any_email = RawSQL("email LIKE '%%@%%'", [], BooleanField())
-    source = CompiledOnce(lambda text: User.objects.filter(any_email, last_name=text).values_list("pk"))
-    target = CompiledOnce(
-        lambda ids, offset: (
-            User.objects.filter(any_name, IdIn(F("pk"), ids))
-            .filter(IdIn(F("pk"), ids, estimated=False))
-            .values("pk", "last_name")
-            .order_by("pk")[offset : offset + 2]
-        )
-    )
-    for text, offset in (("Among0", 0), ("Among1", 0), ("Among0", 2), ("Nobody", 0)):
-        with CaptureQueriesContext(connection) as queries:
-            together = target.dicts_among(source, text, 10, offset)
-        assert len(queries) == 1
-        ids = [row[0] for row in source.rows(text)]
-        assert together == (target.dicts(ids, offset) if ids else []), text
-    among0 = sorted(p.pk for p in people if p.last_name == "Among0")
-    assert len(among0) == 3
-    assert [row["pk"] for row in target.dicts_among(source, "Among0", 3, 0)] == among0[:2]
-    assert target.dicts_among(source, "Among0", 2, 0) == []  # more ids than the cap
-
-
-def _scans_of(plan: Any, table: str) -> int:
-    """How many nodes of an EXPLAIN (FORMAT JSON) plan read `table`."""
-    if isinstance(plan, list):
-        return sum(_scans_of(p, table) for p in plan)
-    if not isinstance(plan, dict):
-        return 0
-    own = 1 if plan.get("Relation Name") == table else 0
-    return own + sum(_scans_of(v, table) for k, v in plan.items() if k in ("Plan", "Plans"))
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="a list of ids is one parameter on PostgreSQL")
-def test_a_query_among_another_querys_ids_runs_the_other_query_once(people: list[User]) -> None:
-    """The source query of dicts_among is planned once: its list is both capped and read, and
-    PostgreSQL, left to itself, folds the CTE's inner SELECT into the CASE and runs the source
-    twice (a broad search word's matches took 3 ms each time)."""
-    from enrollment.models import ParticipantProfile
-
-    for person in people:
-        ParticipantProfile.objects.create(
-            user=person, legal_name=f"Once {person.pk}", currently_practicing=True
-        )
-    source = CompiledOnce(
-        lambda text: ParticipantProfile.objects.filter(legal_name__gt=text).values_list("user_id")
-    )
-    target = CompiledOnce(
-        lambda ids, offset: (
-            User.objects.filter(IdIn(F("pk"), ids)).values("pk").order_by("pk")[offset : offset + 3]
-        )
-    )
-    with CaptureQueriesContext(connection) as queries:
-        rows = target.dicts_among(source, "Once", 10, 0)
-    assert [row["pk"] for row in rows] == sorted(p.pk for p in people)[:3]
-    with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN (FORMAT JSON) " + queries.captured_queries[0]["sql"].replace("%", "%%"))
-        plan = cursor.fetchone()[0]
-    assert _scans_of(plan, ParticipantProfile._meta.db_table) == 1
 
 
 def test_a_compiled_query_needs_its_value_among_its_parameters() -> None:

@@ -288,7 +288,7 @@ def test_a_one_word_search_page_read_with_compiled_sql_is_the_orms_page(cast: An
     make_user("mentor-q@example.org", ["mentor"], first_name="Nova", last_name="Quarry")
     from accounts.pagination import page_number
 
-    search._ONE_WORD_PAGES._compiled.clear()
+    search._INDEXED_PAGES._compiled.clear()
     for text in ("last0", "first1", "nova", "ast01", "zzz", "p1@example"):
         criteria = search.SearchCriteria(text=text)
         for number in (1, 2, 3, 4, "x", None, 99):
@@ -313,7 +313,7 @@ def test_a_one_word_search_page_read_with_compiled_sql_is_the_orms_page(cast: An
                 allowed = len(orm_queries)
             assert len(compiled_queries) == allowed, (text, number)
     if connection.vendor == "postgresql":
-        assert search._ONE_WORD_PAGES._compiled  # the compiled path answered
+        assert search._INDEXED_PAGES._compiled  # the index table answered
     assert (
         search.search_page(search.SearchCriteria(text="last0"), TODAY, 3, 5, RESULT_FIELDS).paginator.count
         == 12
@@ -328,7 +328,7 @@ def small_match_cap(monkeypatch: Any) -> Any:
     def forget() -> None:
         search._WORD_MATCHES._compiled.clear()
         search._ONE_WORD_PAGES._compiled.clear()
-        search._ONE_WORD_PAGES._composed.clear()
+        search._INDEXED_PAGES._compiled.clear()
 
     forget()
     monkeypatch.setattr(search, "TEXT_MATCH_CAP", 5)
@@ -350,6 +350,9 @@ def test_a_word_matching_more_than_the_cap_pages_through_its_subqueries(
         participant(n)
     criteria = search.SearchCriteria(text="last0")
     assert search._text_condition("last0")[1] is None  # twelve matches: too many to list
+    if connection.vendor == "postgresql":  # the index table's page declines them
+        assert search._INDEXED_PAGES.dicts(search.prefix_query("last0"), 5, 0, 5, RESULT_FIELDS) == []
+        assert search._INDEXED_PAGES.dicts(search.prefix_query("last0"), 12, 0, 5, RESULT_FIELDS)
     for number in (1, 2, 3, 9):
         page = search.search_page(criteria, TODAY, number, 5, RESULT_FIELDS)
         expected = page_of(search.search_participants(criteria, TODAY).values(*RESULT_FIELDS), number, 5)
@@ -364,10 +367,11 @@ def test_searches_with_other_criteria_page_through_the_orm(cast: Any) -> None:
     seed(3)
     criteria = search.SearchCriteria(text="last00", phase="phase1")
     search._ONE_WORD_PAGES._compiled.clear()
+    search._INDEXED_PAGES._compiled.clear()
     page = search.search_page(criteria, TODAY, 1, 50, RESULT_FIELDS)
     assert [row["email"] for row in page.object_list] == [
         "p1@example.org",
         "p2@example.org",
         "p3@example.org",
     ]
-    assert not search._ONE_WORD_PAGES._compiled
+    assert not search._ONE_WORD_PAGES._compiled and not search._INDEXED_PAGES._compiled
