@@ -38,6 +38,8 @@ def prefix_query(typed: str) -> str | None:
 
 # The search's index table (staff_console.models.ParticipantWords) and the triggers that keep it.
 WORDS_TABLE = "staff_console_participantwords"
+# The tables its triggers watch: a write to one of them may write the index table too.
+WORDS_SOURCES = frozenset({"accounts_user", "enrollment_participantprofile", "accounts_user_groups"})
 WORD_MATCH = "(user_words @@ to_tsquery('simple', %s) OR profile_words @@ to_tsquery('simple', %s))"
 
 
