@@ -13,7 +13,6 @@ from django.db import connection
 from accounts.models import User
 from enrollment.models import ParticipantProfile
 from staff_console import search
-from staff_console.models import ParticipantWords
 from staff_console.search_sql import PROFILE_WORDS, USER_WORDS
 from staff_console.views.participants import RESULT_FIELDS
 from tests.support import make_user
@@ -113,10 +112,3 @@ def test_a_one_word_search_reads_the_changes_at_once() -> None:
     ParticipantProfile.objects.create(user=person, legal_name="Margarita Cansino", currently_practicing=True)
     found = search._INDEXED_PAGES.dicts(search.prefix_query("cansi"), 10, 0, 5, RESULT_FIELDS)
     assert [row["pk"] for row in found] == [person.pk]
-
-
-def test_the_model_is_read_only_in_python() -> None:
-    """Nothing in Python writes the table: the model has no admin and nothing saves it; the rows come
-    from the triggers alone."""
-    person = make_user("only@example.org", ["participant"])
-    assert ParticipantWords.objects.filter(pk=person.pk, is_participant=True).exists()
