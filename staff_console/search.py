@@ -246,8 +246,8 @@ _ONE_WORD_PAGES = CompiledOnce(_one_word_page)
 def _indexed_page(query: str, cap: int, offset: int, limit: int, fields: tuple[str, ...]) -> QuerySet[Any]:
     """A page of the participants whose words match the tsquery `query`, read from the search's index
     table alone (PostgreSQL, staff_console.models.ParticipantWords): the rows _one_word_page gives for
-    the word's matches. None when the word matches more than `cap` users, participants or not (the
-    ORM's search then looks for it with subqueries); the database counts them first, up to cap + 1,
+    the word's matches. No rows when the word matches more than `cap` users, participants or not (the
+    ORM's search then looks for it with subqueries): the database counts them first, up to cap + 1,
     and reads nothing more when there are too many."""
     within_cap = (
         f"(SELECT COUNT(*) FROM (SELECT 1 FROM {WORDS_TABLE} WHERE {WORD_MATCH} LIMIT %s) nmt_capped) <= %s"  # noqa: S608

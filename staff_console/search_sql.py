@@ -46,12 +46,18 @@ WORD_MATCH = "(user_words @@ to_tsquery('simple', %s) OR profile_words @@ to_tsq
 def words_table_sql(participant_role: str) -> list[str]:
     """PostgreSQL statements that complete the table Django made (word columns, the cascade from the
     user, GIN indexes), define the refresh of one user's row and its triggers, and fill the table.
-    The words are those of USER_WORDS and PROFILE_WORDS, computed once when a row changes."""
+    The words are those of USER_WORDS and PROFILE_WORDS, computed once when a row changes. Under READ
+    COMMITTED each statement of the refresh reads what was committed when it started, so the row lock
+    taken first makes the rest read the latest committed state of that person."""
     role = participant_role.replace("'", "''")
     refresh = f"""
         CREATE OR REPLACE FUNCTION {WORDS_TABLE}_refresh(uid bigint) RETURNS void
         LANGUAGE plpgsql AS $$
         BEGIN
+            -- One refresh of a user at a time, each reading what the one before it committed: two
+            -- transactions changing the same person (a name here, a profile there) would otherwise each
+            -- write the row from a snapshot without the other's change, and the later one would win.
+            PERFORM 1 FROM accounts_user WHERE id = uid FOR NO KEY UPDATE;
             INSERT INTO {WORDS_TABLE} AS w
                 (user_id, last_name, first_name, email, user_words, profile_words, is_participant)
             SELECT u.id, u.last_name, u.first_name, u.email, {_words(_user_columns("u."))},

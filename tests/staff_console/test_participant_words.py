@@ -4,6 +4,7 @@ profiles coming and going, users deleted; ORM saves, queryset updates and bulk c
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -112,3 +113,52 @@ def test_a_one_word_search_reads_the_changes_at_once() -> None:
     ParticipantProfile.objects.create(user=person, legal_name="Margarita Cansino", currently_practicing=True)
     found = search._INDEXED_PAGES.dicts(search.prefix_query("cansi"), 10, 0, 5, RESULT_FIELDS)
     assert [row["pk"] for row in found] == [person.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_transactions_changing_one_person_leave_the_row_with_both_changes() -> None:
+    """A rename and a new profile for the same person, in transactions that overlap: the row ends with
+    the new name and the legal name (each refresh waits for the person's row and reads what the
+    other committed; without that, the later one wrote the row from a snapshot without the other's
+    change)."""
+    import threading
+
+    from django.db import connections, transaction
+
+    person = make_user("overlap@example.org", ["participant"], first_name="Olga", last_name="Before")
+    renamed = threading.Event()
+    errors: list[BaseException] = []
+
+    def rename() -> None:
+        try:
+            with transaction.atomic():
+                User.objects.filter(pk=person.pk).update(last_name="After")
+                renamed.set()
+                time.sleep(0.5)  # the other transaction starts its change meanwhile
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            renamed.set()
+            connections.close_all()
+
+    def add_profile() -> None:
+        try:
+            renamed.wait(5)
+            with transaction.atomic():
+                ParticipantProfile.objects.create(
+                    user_id=person.pk, legal_name="Olga Overlap", currently_practicing=True
+                )
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=rename), threading.Thread(target=add_profile)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert not errors
+    row = _table()[person.pk]
+    assert row[0] == "After" and "overlap" in row[4]
+    _check()
