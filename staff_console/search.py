@@ -81,19 +81,30 @@ def participants_base(within: list[int] | None = None) -> QuerySet[Any]:
     User = get_user_model()
     in_group = User.groups.through.objects.filter(user_id=OuterRef("pk"), group__name=Role.PARTICIPANT)
     has_profile = ParticipantProfile.objects.filter(user_id=OuterRef("pk"))
-    organization = has_profile.order_by().values("organization__name")[:1]
     if within is not None:
         in_group = in_group.filter(IdIn(F("user_id"), within, estimated=False))
         has_profile = has_profile.filter(IdIn(F("user_id"), within, estimated=False))
     return (
         User.objects.filter(Exists(has_profile) | Exists(in_group))
         .select_related("profile", "profile__organization")
-        .annotate(
-            latest_phase=_latest_enrollment("phase"),
-            latest_status=_latest_enrollment("status"),
-            organization_name=Subquery(organization, output_field=CharField()),
-        )
+        .annotate(**_result_annotations())
     )
+
+
+RESULT_ORDER = ("last_name", "first_name", "email", "pk")  # the index table has these columns too
+
+
+def _result_annotations() -> dict[str, Subquery]:
+    """A result row's latest phase and status and organization name, as subqueries on the row's pk
+    (the participant's id): shared by the ORM's search and the index table's page."""
+    organization = (
+        ParticipantProfile.objects.filter(user_id=OuterRef("pk")).order_by().values("organization__name")[:1]
+    )
+    return {
+        "latest_phase": _latest_enrollment("phase"),
+        "latest_status": _latest_enrollment("status"),
+        "organization_name": Subquery(organization, output_field=CharField()),
+    }
 
 
 def overdue_condition(today: date) -> Q:
@@ -230,7 +241,7 @@ def _search_query(
         )
     if criteria.overdue:
         qs = qs.filter(overdue_condition(today))
-    return qs.order_by("last_name", "first_name", "email", "pk")
+    return qs.order_by(*RESULT_ORDER)
 
 
 def _one_word_page(ids: list[int], offset: int, limit: int, fields: tuple[str, ...]) -> QuerySet[Any]:
@@ -252,9 +263,6 @@ def _indexed_page(query: str, cap: int, offset: int, limit: int, fields: tuple[s
     within_cap = (
         f"(SELECT COUNT(*) FROM (SELECT 1 FROM {WORDS_TABLE} WHERE {WORD_MATCH} LIMIT %s) nmt_capped) <= %s"  # noqa: S608
     )
-    organization = (
-        ParticipantProfile.objects.filter(user_id=OuterRef("pk")).order_by().values("organization__name")[:1]
-    )
     return (
         ParticipantWords.objects.filter(
             # Constant SQL from search_sql.py; the word and the cap are parameters.
@@ -262,12 +270,8 @@ def _indexed_page(query: str, cap: int, offset: int, limit: int, fields: tuple[s
             RawSQL(WORD_MATCH, [query, query], BooleanField()),  # noqa: S611
             is_participant=True,
         )
-        .annotate(
-            latest_phase=_latest_enrollment("phase"),
-            latest_status=_latest_enrollment("status"),
-            organization_name=Subquery(organization, output_field=CharField()),
-        )
-        .order_by("last_name", "first_name", "email", "pk")
+        .annotate(**_result_annotations())
+        .order_by(*RESULT_ORDER)
         .values(*fields)
         .annotate(**{TOTAL: Window(Count("*"))})[offset : offset + limit]
     )
