@@ -120,6 +120,14 @@ if IS_POSTGRES:
     # A database that stops answering fails the request in seconds (a clean 503), not at the TCP timeout.
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=5))
+    # Statements compiled once (accounts.sql.CompiledOnce) bind their parameters on the server, and
+    # psycopg prepares one after this many runs on a connection (none: never); Django's own queries
+    # bind in the client and are never prepared. A pooler in transaction mode that does not follow
+    # prepared statements (PgBouncer before 1.21) needs DB_PREPARE_THRESHOLD= (empty).
+    prepare_threshold = env.str("DB_PREPARE_THRESHOLD", default="5")
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "prepare_threshold", int(prepare_threshold) if prepare_threshold else None
+    )
 if IS_POSTGRES:
     # Planner settings for the app's connections (no server configuration needed):
     # - JIT off: PostgreSQL compiles a query whose estimated cost is high, which costs hundreds of

@@ -119,3 +119,65 @@ def test_compiled_model_rows_and_counts_are_the_orms(people: list[User]) -> None
     assert isinstance(got[0].fee, Decimal) and isinstance(got[0].day, date)
     counting = CompiledOnce(lambda _none: ParticipantProfile.objects.filter(legal_name__startswith="Legal"))
     assert counting.count(None) == 3
+
+
+def _prepared() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_a_compiled_query_run_often_on_one_connection_is_prepared_and_still_answers(
+    people: list[User],
+) -> None:
+    """The statement binds its values on the server, so after the connection's threshold of runs
+    psycopg prepares it and the database stops planning it on every request; each value still gets
+    its own answer, and the run is logged as any query is (the tests' query counts)."""
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.sql import _cursor
+
+    def by_email(text: str) -> Any:
+        return User.objects.filter(email=text, first_name="compiled-prepared").values_list("pk").order_by()
+
+    for person in people:
+        person.first_name = "compiled-prepared"
+        person.save(update_fields=["first_name"])
+    query = CompiledOnce(by_email)
+    _cursor("default").close()  # the connection is open, so its threshold is set
+    threshold = connection.connection.prepare_threshold
+    assert threshold is not None
+    before = set(_prepared())
+    for _ in range(threshold + 1):
+        for person in people:
+            assert query.rows(person.email) == [(person.pk,)]
+    assert query.rows("nobody@example.org") == []
+    new = set(_prepared()) - before  # its values are parameters ($1, $2), not in its text
+    assert len(new) == 1 and '"accounts_user"."email" = $' in new.pop()
+    with CaptureQueriesContext(connection) as captured:
+        query.rows(people[0].email)
+    assert len(captured.captured_queries) == 1
+    # Django's own queries bind in the client and are never prepared.
+    for _ in range(threshold + 1):
+        assert User.objects.filter(email=people[1].email, first_name="own-query").count() == 0
+    assert not any("own-query" in statement for statement in _prepared())
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_with_no_threshold_nothing_is_prepared(people: list[User]) -> None:
+    from accounts.sql import _cursor
+
+    query = CompiledOnce(
+        lambda text: User.objects.filter(email=text, last_name="never-prepared").values_list("pk")
+    )
+    _cursor("default").close()
+    kept = connection.connection.prepare_threshold
+    before = set(_prepared())
+    connection.connection.prepare_threshold = None  # DB_PREPARE_THRESHOLD= (empty)
+    try:
+        for _ in range(20):
+            assert query.rows(people[0].email) == []
+    finally:
+        connection.connection.prepare_threshold = kept
+    assert set(_prepared()) == before
