@@ -12,8 +12,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import Lookup, QuerySet
 from django.db.models.query import get_related_populators  # type: ignore[attr-defined]
 
@@ -101,7 +103,6 @@ def _cursor(using: str) -> Any:
     connection = connections[using]
     if connection.vendor != "postgresql":
         return connection.cursor()
-    import psycopg
     from django.db.backends.postgresql.base import (  # type: ignore[attr-defined] # psycopg 3 only
         ServerBindingCursor,
     )
@@ -121,7 +122,21 @@ def _cursor(using: str) -> Any:
     ):
         register_tzloader(connection.timezone, raw)
     connection.validate_thread_sharing()
-    return connection.make_debug_cursor(raw) if connection.queries_logged else connection.make_cursor(raw)
+    return _LoggedCursor(raw, connection) if connection.queries_logged else connection.make_cursor(raw)
+
+
+class _LoggedCursor(CursorDebugWrapper):
+    """Django's query log for a server-bound cursor: psycopg keeps no text of a prepared statement's
+    run (Django's log would show None), so the log gets the statement with its values put in, as
+    Django logs its own. Only where queries are logged (DEBUG, the tests)."""
+
+    def execute(self, sql: Any, params: Any = None) -> Any:
+        try:
+            shown = self.db.ops.compose_sql(sql, params)
+        except psycopg.Error:  # a value psycopg cannot show: the statement as it is
+            shown = sql
+        with self.debug_sql(shown, params):
+            return CursorWrapper.execute(self, sql, params)
 
 
 @dataclass(frozen=True)
