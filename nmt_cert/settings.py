@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -124,7 +125,11 @@ if IS_POSTGRES:
     # psycopg prepares one after this many runs on a connection (none: never); Django's own queries
     # bind in the client and are never prepared. A pooler in transaction mode that does not follow
     # prepared statements (PgBouncer before 1.21) needs DB_PREPARE_THRESHOLD= (empty).
-    prepare_threshold = env.str("DB_PREPARE_THRESHOLD", default="5")
+    prepare_threshold = env.str("DB_PREPARE_THRESHOLD", default="5").strip()
+    if prepare_threshold and not prepare_threshold.isdigit():
+        raise ImproperlyConfigured(
+            f"DB_PREPARE_THRESHOLD must be a whole number of runs, or empty to prepare nothing; it is {prepare_threshold!r}"
+        )
     DATABASES["default"]["OPTIONS"].setdefault(
         "prepare_threshold", int(prepare_threshold) if prepare_threshold else None
     )

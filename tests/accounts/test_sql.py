@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +17,7 @@ from accounts.sql import CompiledOnce, IdIn, ids_condition
 from tests.support import make_user
 
 pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -183,3 +188,20 @@ def test_with_no_threshold_nothing_is_prepared(people: list[User]) -> None:
     finally:
         connection.connection.prepare_threshold = kept
     assert set(_prepared()) == before
+
+
+def _threshold_setting(value: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    env |= {"DATABASE_URL": "postgres://nobody@127.0.0.1:1/none", "DB_PREPARE_THRESHOLD": value}
+    code = "import nmt_cert.settings as s; print(s.DATABASES['default']['OPTIONS']['prepare_threshold'])"
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_the_prepare_threshold_is_a_number_or_empty_and_a_bad_one_is_refused_by_name() -> None:
+    assert _threshold_setting("3").stdout.strip() == "3"
+    assert _threshold_setting("").stdout.strip() == "None"  # prepare nothing (a transaction-mode pooler)
+    bad = _threshold_setting("five")
+    assert bad.returncode != 0
+    assert "DB_PREPARE_THRESHOLD must be a whole number of runs" in bad.stderr and "'five'" in bad.stderr
