@@ -141,8 +141,6 @@ def test_a_compiled_query_run_often_on_one_connection_is_prepared_and_still_answ
     its own answer, and the run is logged as any query is (the tests' query counts)."""
     from django.test.utils import CaptureQueriesContext
 
-    from accounts.sql import _cursor
-
     def by_email(text: str) -> Any:
         return User.objects.filter(email=text, first_name="compiled-prepared").values_list("pk").order_by()
 
@@ -150,7 +148,7 @@ def test_a_compiled_query_run_often_on_one_connection_is_prepared_and_still_answ
         person.first_name = "compiled-prepared"
         person.save(update_fields=["first_name"])
     query = CompiledOnce(by_email)
-    _cursor("default").close()  # the connection is open, so its threshold is set
+    connection.ensure_connection()  # its threshold is set when it opens
     threshold = connection.connection.prepare_threshold
     assert threshold is not None
     before = set(_prepared())
@@ -173,12 +171,10 @@ def test_a_compiled_query_run_often_on_one_connection_is_prepared_and_still_answ
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
 def test_with_no_threshold_nothing_is_prepared(people: list[User]) -> None:
-    from accounts.sql import _cursor
-
     query = CompiledOnce(
         lambda text: User.objects.filter(email=text, last_name="never-prepared").values_list("pk")
     )
-    _cursor("default").close()
+    connection.ensure_connection()
     kept = connection.connection.prepare_threshold
     before = set(_prepared())
     connection.connection.prepare_threshold = None  # DB_PREPARE_THRESHOLD= (empty)
